@@ -1,0 +1,50 @@
+// Extortion Guard background: hosts the detection engine (WebAssembly) and answers the content
+// scripts. It runs as a module service worker in Chrome (stopped after ~30 s idle) and as an event
+// page in Firefox, so it keeps no state that a content script cannot rebuild: each request carries
+// the conversation's recent incoming messages, and the engine is re-initialised lazily on wake.
+// It makes no network requests: the engine and the rule pack are files inside the extension.
+import init, { Detector } from './engine/extortion_guard.js';
+import { assessBatch, windowSize } from './assess.js';
+
+const api = globalThis.chrome ?? globalThis.browser;
+let engine = null;
+
+function load() {
+  if (!engine) {
+    engine = (async () => {
+      await init({ module_or_path: api.runtime.getURL('engine/extortion_guard_bg.wasm') });
+      const packText = await (await fetch(api.runtime.getURL('engine/pack.json'))).text();
+      const det = new Detector(packText);
+      let win = 12;
+      try { win = windowSize(JSON.parse(packText)); } catch { /* default */ }
+      return { det, win };
+    })();
+    engine.catch(() => { engine = null; });
+  }
+  return engine;
+}
+
+function regionHash(region) {
+  return typeof region === 'string' && /^[A-Z]{2,5}$/.test(region) ? `#region=${region}` : '';
+}
+
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (sender.id !== api.runtime.id || !msg || typeof msg !== 'object') return false;
+  if (msg.type === 'assess') {
+    load().then(({ det, win }) => {
+      sendResponse({ ok: true, results: assessBatch(det, msg, win) });
+    }).catch((e) => sendResponse({ ok: false, error: String(e && e.message || e) }));
+    return true;
+  }
+  if (msg.type === 'open-help') {
+    api.tabs.create({ url: api.runtime.getURL('help/help.html') + regionHash(msg.region) });
+    sendResponse({ ok: true });
+    return false;
+  }
+  if (msg.type === 'ping') { sendResponse({ ok: true }); return false; }
+  return false;
+});
+
+api.action?.onClicked.addListener(() => {
+  api.tabs.create({ url: api.runtime.getURL('help/help.html') });
+});

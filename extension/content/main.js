@@ -1,0 +1,527 @@
+// Extortion Guard content script: finds incoming chat messages, asks the background engine about
+// them, and shows the warning overlay beside the one that reads like a blackmail script.
+//
+// Why it is shaped like this:
+// - The engine (WebAssembly) cannot run here: Chromium applies the page's CSP to wasm compiled in a
+//   content script. So this script only reads the page and sends text to the background.
+// - The background may be stopped at any time (MV3 service worker), so it keeps no state: each
+//   request carries the conversation's recent incoming messages.
+// - Chat apps re-render constantly. The MutationObserver callback only queues nodes; the work runs
+//   later in small time slices, and a huge batch becomes one rescan of the message log.
+// - Site knowledge is data (content/data.js is built from extension/sites/*.json); this file holds
+//   no site-specific code.
+// - Page text is only ever read as text and written as text (see overlay.js).
+(() => {
+  'use strict';
+
+  const DATA = globalThis.EG_DATA;
+  const api = globalThis.chrome ?? globalThis.browser;
+  if (!DATA || !api?.runtime?.id) return;
+  if (window.top !== window) return; // never in frames
+
+  const SLICE_MS = 8;               // work per slice
+  const MAX_QUEUE = 400;            // more queued nodes than this → one rescan instead
+  const CONTEXT_BEFORE = 30;        // earlier incoming messages sent with each request
+  const MAX_EVAL_PER_BATCH = 200;   // newest messages evaluated when a big history appears at once
+  const URL_POLL_MS = 1000;
+
+  // ---------------------------------------------------------------------------------- adapters
+  const reCache = new Map();
+  function rx(src) {
+    if (!reCache.has(src)) { try { reCache.set(src, new RegExp(src)); } catch { reCache.set(src, /(?!)/); } }
+    return reCache.get(src);
+  }
+
+  const host = location.hostname;
+  const siteAdapters = DATA.sites.filter((s) => s.id !== 'generic' && s.hosts.includes(host));
+  const generic = DATA.sites.find((s) => s.id === 'generic');
+  if (!siteAdapters.length) return; // not a page we target: do nothing at all
+
+  function pathActive(ad) {
+    if (!ad.paths || !ad.paths.length) return true;
+    const p = location.pathname;
+    return ad.paths.some((src) => rx(src).test(p));
+  }
+  function activeAdapters() { return siteAdapters.filter(pathActive); }
+
+  function q(root, sels) {
+    for (const s of sels || []) {
+      try { const el = root.querySelector(s); if (el) return el; } catch { /* bad selector in data */ }
+    }
+    return null;
+  }
+  function matchesAny(el, sel) { try { return el.matches(sel); } catch { return false; } }
+  function qa(root, sel) { try { return root.querySelectorAll(sel); } catch { return []; } }
+
+  // The scrollable element that holds many children: the last resort of the generic adapter.
+  function scrollableLog() {
+    const main = document.querySelector('main, [role="main"]') || document.body;
+    let best = null; let bestN = 3;
+    for (const el of main.querySelectorAll('div, ol, ul, section')) {
+      if (el.childElementCount < bestN) continue;
+      const st = getComputedStyle(el);
+      if (!/(auto|scroll)/.test(st.overflowY)) continue;
+      best = el; bestN = el.childElementCount;
+    }
+    return best;
+  }
+
+  // Which adapter and log are live now. The site's own adapter first; the generic one when the
+  // site's selectors find nothing (the site changed its page).
+  function findLog() {
+    for (const ad of activeAdapters()) {
+      const log = q(document, ad.log);
+      if (log && unitSelector(ad, log)) return { ad, log };
+    }
+    if (!activeAdapters().length) return null;
+    let log = q(document, generic.log);
+    if (!log && generic.logFallback === 'scrollable') log = scrollableLog();
+    if (log) return { ad: generic, log, fallback: true };
+    return null;
+  }
+
+  function unitSelector(ad, log) {
+    for (const s of ad.message) if (qa(log, s).length) return s;
+    if (ad === generic) return ':scope > *';
+    return null;
+  }
+
+  function units(ad, log, sel) {
+    const all = [...qa(log, sel)];
+    // Keep the outermost units only (a unit inside another unit is part of it).
+    return all.filter((el) => !all.some((o) => o !== el && o.contains(el)));
+  }
+
+  function attrFrom(el, spec) {
+    const node = spec.selector ? (matchesAny(el, spec.selector) ? el : el.querySelector(spec.selector)) : el;
+    if (!node) return null;
+    let v = spec.text ? node.textContent : node.getAttribute(spec.attr);
+    if (v == null) {
+      if (!spec.selector && spec.attr) {
+        const inner = el.querySelector(`[${CSS.escape(spec.attr)}]`);
+        v = inner ? inner.getAttribute(spec.attr) : null;
+      }
+      if (v == null) return null;
+    }
+    if (spec.pattern) { const m = rx(spec.pattern).exec(v); return m ? (m[1] ?? m[0]) : null; }
+    return v.trim() || null;
+  }
+
+  // ---------------------------------------------------------------------------------- text
+  function textOf(ad, unit) {
+    let roots = [];
+    for (const s of ad.text || []) {
+      const found = [...qa(unit, s)].filter((el) => !isExcluded(ad, el, unit));
+      if (found.length) { roots = found.filter((el) => !found.some((o) => o !== el && o.contains(el))); break; }
+    }
+    if (!roots.length) roots = [unit];
+    // Leaf dir=auto elements in the generic adapter: keep only those without dir=auto inside.
+    const parts = [];
+    for (const r of roots) parts.push(collectText(ad, r, unit));
+    return parts.join('\n').replace(/[ \t\u00a0]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
+  }
+  function isExcluded(ad, el, unit) {
+    for (const s of ad.exclude || []) {
+      try { const c = el.closest(s); if (c && unit.contains(c)) return true; } catch { /* ignore */ }
+    }
+    return false;
+  }
+  function collectText(ad, root, unit) {
+    let out = '';
+    const walk = (node) => {
+      for (let n = node.firstChild; n; n = n.nextSibling) {
+        if (n.nodeType === 3) { out += n.nodeValue; continue; }
+        if (n.nodeType !== 1) continue;
+        const tag = n.localName;
+        if (tag === 'script' || tag === 'style' || tag === 'template') continue;
+        if ((ad.exclude || []).some((s) => matchesAny(n, s))) continue;
+        if (tag === 'img') { out += n.getAttribute('alt') || ''; continue; }
+        if (tag === 'br') { out += '\n'; continue; }
+        const block = tag === 'div' || tag === 'p' || tag === 'li';
+        if (block && out && !out.endsWith('\n')) out += '\n';
+        walk(n);
+        if (block && out && !out.endsWith('\n')) out += '\n';
+      }
+    };
+    void unit;
+    walk(root);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------- direction
+  // Returns 'in', 'out', or null (undecided: scanned as incoming, a missed threat costs more).
+  function directionOf(ad, unit, log, prevDir) {
+    for (const st of ad.direction || []) {
+      let d = null;
+      if (st.outgoing && !st.attr && !st.label) {
+        if (matchesAny(unit, st.outgoing) || (!st.self && qa(unit, st.outgoing).length)) d = 'out';
+      } else if (st.incoming && !st.attr && !st.label) {
+        if (matchesAny(unit, st.incoming) || (!st.self && qa(unit, st.incoming).length)) d = 'in';
+      }
+      if (d) return d;
+      if (st.attr) {
+        const v = attrFrom(unit, { attr: st.attr });
+        if (v != null) {
+          if (st.outgoing && rx(st.outgoing).test(v)) return 'out';
+          if (st.incoming && rx(st.incoming).test(v)) return 'in';
+        }
+      }
+      if (st.label) {
+        const v = attrFrom(unit, { selector: st.label.selector, attr: 'aria-label' });
+        if (v) {
+          const m = rx(st.label.pattern).exec(v);
+          if (m) return st.label.self.includes(m[1].trim()) ? 'out' : 'in';
+        }
+      }
+      if (st.textMarker) {
+        for (const el of qa(unit, st.textMarker.selector)) {
+          if (rx(st.textMarker.outgoing).test(el.textContent.trim())) return 'out';
+        }
+      }
+      if (st.author) {
+        const me = (st.me || []).map((s) => attrFrom(document, s)).find(Boolean);
+        let who = attrFrom(unit, st.author) || (st.authorLink && attrFrom(unit, st.authorLink));
+        if (!who && st.inherit === 'previous') who = prevDir?.author ?? null;
+        unit.__egAuthor = who;
+        if (me && who) return who === me ? 'out' : 'in';
+      }
+      if (st.geometry) {
+        const g = geometry(ad, unit, log);
+        if (g) return g;
+      }
+    }
+    return null;
+  }
+  function geometry(ad, unit, log) {
+    const target = q(unit, ad.text || []) || unit;
+    const range = document.createRange();
+    range.selectNodeContents(target);
+    let r = range.getBoundingClientRect();
+    if (!r.width) r = target.getBoundingClientRect();
+    const L = log.getBoundingClientRect();
+    if (!r.width || !L.width) return null;
+    const leftGap = r.left - L.left; const rightGap = L.right - r.right;
+    if (Math.abs(leftGap - rightGap) < L.width * 0.08) return null; // centred: a system line
+    const rtl = getComputedStyle(log).direction === 'rtl';
+    const rightSide = rightGap < leftGap;
+    return (rightSide !== rtl) ? 'out' : 'in';
+  }
+
+  // ---------------------------------------------------------------------------------- conversations
+  function conversationId(ad, log, sampleUnit) {
+    for (const c of ad.conversation || []) {
+      let v = null;
+      if (c.url) { const m = rx(c.url).exec(location.pathname); v = m ? m[1] : null; }
+      else if (c.hash) { const m = rx(c.hash).exec(location.hash); v = m ? m[1] : null; }
+      else if (c.urlPath) v = location.pathname + location.hash;
+      else if (c.log) v = log.getAttribute(c.attr);
+      else if (c.selector) v = attrFrom(document, c);
+      else if (c.attr && sampleUnit) v = attrFrom(sampleUnit, c);
+      if (v) return `${ad.id}:${v}`;
+    }
+    return `${ad.id}:${location.pathname}`;
+  }
+
+  function hash(s) { // FNV-1a, for dedupe keys of messages without a site id
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+    return (h >>> 0).toString(36);
+  }
+
+  // ---------------------------------------------------------------------------------- state
+  const convs = new Map();        // conversation id → { msgs: [record], flagged: Set(key), shownKey }
+  const elementOfKey = new Map(); // message key → its live element (rows come back re-created)
+  const queue = new Set();
+  let rescan = true;              // the first pass reads the history present at open
+  let scheduled = false;
+  let stopped = false;
+  let current = null;             // { ad, log, sel, conv }
+  let lastUrl = location.href;
+  let muted = new Set();
+  let dismissed = new Set();
+
+  function conv(id) {
+    let c = convs.get(id);
+    if (!c) { c = { msgs: [], byKey: new Map(), flagged: new Set(), pending: false, inflight: false }; convs.set(id, c); }
+    return c;
+  }
+
+  // ---------------------------------------------------------------------------------- observer
+  const observer = new MutationObserver((records) => {
+    if (stopped) return;
+    for (const r of records) {
+      if (r.type === 'childList') {
+        for (const n of r.addedNodes) queue.add(n.nodeType === 1 ? n : n.parentElement);
+        if (r.removedNodes.length) overlaysNeedCheck = true;
+      } else if (r.type === 'characterData') queue.add(r.target.parentElement);
+      if (queue.size > MAX_QUEUE) { queue.clear(); rescan = true; }
+    }
+    schedule();
+  });
+  let overlaysNeedCheck = false;
+
+  function schedule(delay = 0) {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    const run = () => { scheduled = false; safe(work); };
+    if (delay) setTimeout(run, delay);
+    else if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 150 });
+    else setTimeout(run, 16);
+  }
+
+  function safe(fn) {
+    try { fn(); } catch (e) {
+      if (!alive()) stop();
+      // Never throw into the page; keep going on the next mutation.
+    }
+  }
+
+  function alive() {
+    try { return !!api.runtime?.id; } catch { return false; }
+  }
+
+  function stop() {
+    if (stopped) return;
+    stopped = true;
+    observer.disconnect();
+    clearInterval(urlTimer);
+    globalThis.EG_OVERLAY?.removeAll();
+  }
+
+  // ---------------------------------------------------------------------------------- work loop
+  let backlog = [];               // units still to read in this pass
+
+  function work() {
+    if (!alive()) { stop(); return; }
+    const started = performance.now();
+    if (location.href !== lastUrl) { lastUrl = location.href; rescan = true; }
+    if (!activeAdapters().length) { queue.clear(); current = null; globalThis.EG_OVERLAY?.removeAll(); return; }
+
+    const found = findLog();
+    if (!found) { queue.clear(); globalThis.EG_OVERLAY?.hideAll(); return; }
+    const sel = unitSelector(found.ad, found.log);
+    if (!current || current.log !== found.log || current.ad !== found.ad) rescan = true;
+    const sample = found.log.querySelector(sel === ':scope > *' ? '*' : sel);
+    const convId = conversationId(found.ad, found.log, sample);
+    if (current && current.conv !== convId) rescan = true;
+    current = { ...found, sel, conv: convId };
+
+    if (rescan) {
+      rescan = false; queue.clear();
+      backlog = units(found.ad, found.log, sel);
+    } else if (queue.size) {
+      const set = new Set(backlog);
+      for (const n of queue) {
+        if (!n || !n.isConnected || !found.log.contains(n)) continue;
+        const u = sel === ':scope > *' ? topChild(found.log, n) : n.closest(sel);
+        if (u && found.log.contains(u)) set.add(u);
+        else if (n.querySelectorAll) for (const x of qa(n, sel)) set.add(x);
+      }
+      queue.clear();
+      backlog = [...set];
+    }
+
+    const c = conv(convId);
+    while (backlog.length) {
+      const u = backlog.shift();
+      if (u.isConnected) readUnit(found.ad, found.log, u, c);
+      if (performance.now() - started > SLICE_MS && backlog.length) { schedule(1); break; }
+    }
+    if (!backlog.length) { orderConversation(found, c); send(convId, c); }
+    globalThis.EG_OVERLAY?.sync(convId, elementOfKey);
+    overlaysNeedCheck = false;
+  }
+
+  function topChild(log, n) {
+    let x = n;
+    while (x && x.parentElement !== log) x = x.parentElement;
+    return x;
+  }
+
+  // Reads one message unit into its conversation's records (incoming only).
+  function readUnit(ad, log, unit, c) {
+    const text = textOf(ad, unit);
+    if (!text) return; // the text arrives in a later mutation
+    const prev = previousUnit(unit);
+    const dir = directionOf(ad, unit, log, prev ? { author: prev.__egAuthor } : null);
+    const siteId = (ad.id || []).length ? (ad.id.map((s) => attrFrom(unit, s)).find(Boolean)) : null;
+    const sender = ad.sender ? attrFrom(unit, ad.sender) : null;
+    const time = ad.time ? timeOf(ad.time, unit) : undefined;
+    const key = siteId ? `id:${siteId}` : `h:${hash(`${current.conv}\u0000${sender ?? ''}\u0000${text}\u0000${time ?? ''}`)}`;
+    unit.__egKey = key;
+    if (dir === 'out') return;
+    elementOfKey.set(key, unit);
+    const old = c.byKey.get(key);
+    if (old) {
+      if (old.text === text) return; // a virtualised row re-inserted: already read
+      old.text = text; old.scanned = false; c.pending = true; return; // edited
+    }
+    const rec = { key, text, time, lowConfidence: dir === null, scanned: false };
+    c.byKey.set(key, rec);
+    c.fresh = c.fresh || [];
+    c.fresh.push(rec);
+    c.pending = true;
+  }
+
+  function previousUnit(unit) {
+    let p = unit.previousElementSibling;
+    while (p && p.__egKey === undefined && !p.__egAuthor) p = p.previousElementSibling;
+    return p;
+  }
+
+  function timeOf(spec, unit) {
+    const v = attrFrom(unit, spec);
+    if (!v) return undefined;
+    let t;
+    if (spec.format === 'unix-s') t = Number(v) * 1000;
+    else if (spec.format === 'unix-ms') t = Number(v);
+    else t = Date.parse(v);
+    return Number.isFinite(t) ? t : undefined;
+  }
+
+  // Puts new records in page order among the known ones (virtualised lists insert old rows at the
+  // top when scrolling up, so "read later" does not mean "newer").
+  function orderConversation(found, c) {
+    if (!c.fresh || !c.fresh.length) return;
+    const liveKeys = [];
+    for (const u of units(found.ad, found.log, found.sel)) {
+      const k = u.__egKey;
+      if (k && c.byKey.has(k)) liveKeys.push(k);
+    }
+    const freshSet = new Set(c.fresh.map((r) => r.key));
+    const order = c.msgs.map((r) => r.key);
+    const pos = () => new Map(order.map((k, i) => [k, i]));
+    let at = pos();
+    let lastKnown = -1;
+    for (let i = 0; i < liveKeys.length; i++) {
+      const k = liveKeys[i];
+      if (at.has(k)) { lastKnown = at.get(k); continue; }
+      let insertAt;
+      if (lastKnown >= 0) insertAt = lastKnown + 1;
+      else {
+        const next = liveKeys.slice(i + 1).find((x) => at.has(x) && !freshSet.has(x));
+        insertAt = next !== undefined ? at.get(next) : order.length;
+      }
+      order.splice(insertAt, 0, k);
+      at = pos();
+      lastKnown = insertAt;
+    }
+    for (const r of c.fresh) if (!at.has(r.key)) { order.push(r.key); at = pos(); }
+    c.msgs = order.map((k) => c.byKey.get(k));
+    c.fresh = [];
+  }
+
+  // ---------------------------------------------------------------------------------- background
+  function send(convId, c) {
+    if (!c.pending || c.inflight) return;
+    const idx = [];
+    c.msgs.forEach((r, i) => { if (!r.scanned) idx.push(i); });
+    c.pending = false;
+    if (!idx.length) return;
+    const evalIdx = idx.slice(-MAX_EVAL_PER_BATCH);
+    for (const i of idx) c.msgs[i].scanned = true;
+    const from = Math.max(0, evalIdx[0] - CONTEXT_BEFORE);
+    const slice = c.msgs.slice(from);
+    const payload = {
+      type: 'assess',
+      messages: slice.map((r) => (r.time !== undefined ? { text: r.text, time: r.time } : { text: r.text })),
+      evaluate: evalIdx.map((i) => i - from),
+    };
+    c.inflight = true;
+    let p;
+    try { p = api.runtime.sendMessage(payload); } catch { stop(); return; }
+    Promise.resolve(p).then((res) => {
+      c.inflight = false;
+      if (stopped) return;
+      if (!res || !res.ok) {
+        for (const i of evalIdx) if (c.msgs[i]) c.msgs[i].scanned = false; // try again later
+        c.pending = true; schedule(1000); return;
+      }
+      onVerdicts(convId, c, slice, res.results);
+      if (c.pending) schedule();
+    }, () => {
+      c.inflight = false;
+      if (!alive()) { stop(); return; }
+      for (const i of evalIdx) if (c.msgs[i]) c.msgs[i].scanned = false;
+      c.pending = true; schedule(1000);
+    });
+  }
+
+  function onVerdicts(convId, c, slice, results) {
+    let best = null;
+    for (const r of results || []) {
+      if (!r.warn) continue;
+      const rec = slice[r.anchor];
+      if (!rec) continue;
+      c.flagged.add(rec.key);
+      if (!best || r.anchor >= best.anchor) best = { ...r, key: rec.key, text: rec.text, lowConfidence: rec.lowConfidence };
+    }
+    if (!best) return;
+    if (muted.has(convId) || dismissed.has(best.key)) return;
+    globalThis.EG_OVERLAY?.show({
+      conv: convId,
+      key: best.key,
+      level: best.level,
+      labels: best.labels,
+      phrases: best.phrases,
+      composeSelectors: current?.ad?.compose || generic.compose,
+      logElement: current?.log,
+    }, elementOfKey);
+  }
+
+  // ---------------------------------------------------------------------------------- settings
+  function loadSettings() {
+    try {
+      api.storage.local.get(['muted', 'dismissed']).then((s) => {
+        muted = new Set(s.muted || []);
+        dismissed = new Set(s.dismissed || []);
+      }, () => {});
+      api.storage.onChanged.addListener((changes, area) => {
+        if (area !== 'local' || stopped) return;
+        if (changes.muted) muted = new Set(changes.muted.newValue || []);
+        if (changes.dismissed) dismissed = new Set(changes.dismissed.newValue || []);
+      });
+    } catch { /* storage unavailable: defaults */ }
+  }
+
+  globalThis.EG_CONTENT = {
+    // Called by the overlay's buttons.
+    dismiss(key) {
+      dismissed.add(key);
+      const list = [...dismissed].slice(-300);
+      try { api.storage.local.set({ dismissed: list }); } catch { /* ignore */ }
+    },
+    setMuted(convId, on) {
+      if (on) muted.add(convId); else muted.delete(convId);
+      try { api.storage.local.set({ muted: [...muted] }); } catch { /* ignore */ }
+    },
+    openHelp(region) {
+      try { api.runtime.sendMessage({ type: 'open-help', region }).catch?.(() => {}); } catch { stop(); }
+    },
+    alive,
+  };
+
+  // ---------------------------------------------------------------------------------- start
+  loadSettings();
+  let urlTimer = 0;
+  let observing = false;
+  function ensureObserving() {
+    const want = activeAdapters().length > 0;
+    if (want && !observing) {
+      observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+      observing = true; rescan = true; schedule();
+    } else if (!want && observing) {
+      observer.disconnect(); observing = false; current = null;
+      queue.clear(); backlog = [];
+      globalThis.EG_OVERLAY?.removeAll();
+    }
+  }
+  // Single-page apps change the URL without a page load (feed → messages, chat → chat). A cheap
+  // poll notices it; the observer only runs on paths an adapter targets.
+  urlTimer = setInterval(() => {
+    if (!alive()) { stop(); return; }
+    ensureObserving();
+    if (location.href !== lastUrl) schedule();
+  }, URL_POLL_MS);
+  ensureObserving();
+})();
