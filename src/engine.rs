@@ -1,0 +1,322 @@
+//! The detector: a rule set compiled once into an immutable matcher, then only queried.
+//!
+//! Scanning a message is one normalisation, one `RegexSet` pass that says which patterns can
+//! match, and a second pass for spans only over those. Volunteer patterns are untrusted input:
+//! each is bounded by size limits and the regex crate guarantees linear-time matching, so a hostile
+//! message or a careless pattern cannot hang the browser.
+
+use crate::normalize::{normalize, Normalized};
+use crate::policy::{Level, Policy};
+use crate::rules::{Checked, Problem, Rule, RuleSet};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Compiled size allowed for one volunteer pattern.
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+/// Lazy-DFA cache allowed for one pattern.
+pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
+/// Longest pattern source accepted, in bytes.
+pub const PATTERN_MAX_LEN: usize = 4000;
+/// A message longer than this is scanned on its first part only: threats are short, and a huge
+/// paste must not stall anything.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Spans reported per rule and message; the verdict needs one, a reader a few.
+const MAX_SPANS_PER_RULE: usize = 4;
+
+/// One matched phrase. `start`/`end` are byte offsets into the original message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hit {
+    pub rule: String,
+    pub category: String,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// In a conversation verdict: which message (index into the messages given) the hit is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<usize>,
+}
+
+/// What the engine says about a message or a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Verdict {
+    pub warn: bool,
+    pub level: Level,
+    pub score: u32,
+    pub categories: Vec<String>,
+    pub hits: Vec<Hit>,
+}
+
+/// An incoming message of a conversation; `time` in milliseconds since the epoch, when known.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Message {
+    pub text: String,
+    #[serde(default)]
+    pub time: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConversationVerdict {
+    /// The newest message on its own.
+    pub message: Verdict,
+    /// The window of recent messages together; hits carry their message index.
+    pub conversation: Verdict,
+}
+
+/// The rule hits of one message, before any decision. Cheap to keep, so a conversation can be
+/// re-decided without scanning its messages again.
+#[derive(Debug, Clone, Default)]
+pub struct MessageScan {
+    pub hits: Vec<Hit>,
+    /// Hits of rules marked `testing`: reported by `eval`, never part of a verdict.
+    pub testing_hits: Vec<Hit>,
+    /// Strongest weight seen per category (non-testing rules only).
+    pub weights: BTreeMap<String, u32>,
+}
+
+pub struct Detector {
+    rules: RuleSet,
+    set: RegexSet,
+    patterns: Vec<Regex>,
+    /// For each pattern of `set`, the index of its rule.
+    pattern_rule: Vec<usize>,
+}
+
+impl Detector {
+    /// Compiles every pattern. Any pattern that does not compile, matches the empty string or is
+    /// over the limits is an error naming its rule, file and line; nothing is silently dropped.
+    pub fn new(rules: RuleSet) -> Checked<Detector> {
+        let mut problems = Vec::new();
+        let mut patterns = Vec::new();
+        let mut pattern_rule = Vec::new();
+        for (index, rule) in rules.rules.iter().enumerate() {
+            for (k, source) in rule.patterns.iter().enumerate() {
+                let line = rule.pattern_lines.get(k).copied().unwrap_or(rule.line);
+                match compile_pattern(source) {
+                    Ok((re, warnings)) => {
+                        for w in warnings {
+                            problems.push(Problem::warning(&rule.file, line, Some(&rule.id), w));
+                        }
+                        patterns.push(re);
+                        pattern_rule.push(index);
+                    }
+                    Err(message) => problems.push(Problem::error(&rule.file, line, Some(&rule.id), message)),
+                }
+            }
+        }
+        if problems.iter().any(Problem::is_error) {
+            return Err(problems);
+        }
+        let set = RegexSetBuilder::new(patterns.iter().map(Regex::as_str))
+            .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(patterns.len().max(1)).min(1 << 30))
+            .dfa_size_limit(64 << 20)
+            .build()
+            .map_err(|e| vec![Problem::error("(all packs)", 0, None, format!("the patterns together are too large: {e}"))])?;
+        Ok((Detector { rules, set, patterns, pattern_rule }, problems))
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.rules.policy
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Finds every rule hit in one message.
+    pub fn scan_hits(&self, text: &str) -> MessageScan {
+        let text = truncate(text, MAX_MESSAGE_BYTES);
+        let normalized = normalize(text);
+        let mut scan = MessageScan::default();
+        let matched = self.set.matches(&normalized.text);
+        if !matched.matched_any() {
+            return scan;
+        }
+        let mut per_rule: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+        for p in matched.iter() {
+            let spans = per_rule.entry(self.pattern_rule[p]).or_default();
+            for m in self.patterns[p].find_iter(&normalized.text) {
+                if spans.len() >= MAX_SPANS_PER_RULE {
+                    break;
+                }
+                if m.start() < m.end() && !spans.contains(&(m.start(), m.end())) {
+                    spans.push((m.start(), m.end()));
+                }
+            }
+        }
+        for (rule_index, mut spans) in per_rule {
+            let rule = &self.rules.rules[rule_index];
+            spans.sort_unstable();
+            for (s, e) in spans {
+                let hit = make_hit(rule, text, &normalized, s, e);
+                if rule.testing {
+                    scan.testing_hits.push(hit);
+                } else {
+                    let w = scan.weights.entry(rule.category.clone()).or_insert(0);
+                    *w = (*w).max(rule.weight);
+                    scan.hits.push(hit);
+                }
+            }
+        }
+        scan.hits.sort_by_key(|h| (h.start, h.end));
+        scan
+    }
+
+    /// Whether one rule matches a text, as the engine would see it (used for rule examples).
+    pub fn rule_matches(&self, rule_index: usize, text: &str) -> bool {
+        let normalized = normalize(truncate(text, MAX_MESSAGE_BYTES));
+        self.pattern_rule
+            .iter()
+            .zip(&self.patterns)
+            .any(|(&r, re)| r == rule_index && re.is_match(&normalized.text))
+    }
+
+    /// The verdict for one message on its own.
+    pub fn scan(&self, text: &str) -> Verdict {
+        let scan = self.scan_hits(text);
+        self.decide(&[&scan])
+    }
+
+    /// The verdicts for the newest message and for the recent window of a conversation.
+    /// `messages` are the conversation's incoming messages, oldest first.
+    pub fn assess(&self, messages: &[Message]) -> ConversationVerdict {
+        let window = self.window(messages);
+        let scans: Vec<MessageScan> = messages[window.clone()].iter().map(|m| self.scan_hits(&m.text)).collect();
+        self.assess_scanned(&scans, window.start)
+    }
+
+    /// Which messages count for the newest one: the last `window.messages`, and of those, the ones
+    /// no older than `window.minutes` before the newest (when both times are known).
+    pub fn window(&self, messages: &[Message]) -> std::ops::Range<usize> {
+        self.window_of(messages.len(), |i| messages[i].time)
+    }
+
+    pub fn window_of(&self, len: usize, time: impl Fn(usize) -> Option<f64>) -> std::ops::Range<usize> {
+        if len == 0 {
+            return 0..0;
+        }
+        let w = &self.rules.policy.window;
+        let mut start = len.saturating_sub(w.messages.max(1));
+        if let Some(newest) = time(len - 1) {
+            let oldest_allowed = newest - (w.minutes as f64) * 60_000.0;
+            while start < len - 1 && time(start).is_some_and(|t| t < oldest_allowed) {
+                start += 1;
+            }
+        }
+        start..len
+    }
+
+    /// Decides a conversation from scans already made; `first_index` is the index of `scans[0]`
+    /// in the caller's list, so hits can name their message.
+    pub fn assess_scanned(&self, scans: &[MessageScan], first_index: usize) -> ConversationVerdict {
+        let Some(newest) = scans.last() else {
+            return ConversationVerdict { message: Verdict::default(), conversation: Verdict::default() };
+        };
+        let message = self.decide(&[newest]);
+        let refs: Vec<&MessageScan> = scans.iter().collect();
+        let mut conversation = self.decide(&refs);
+        conversation.hits = scans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.hits.iter().map(move |h| Hit { message: Some(first_index + i), ..h.clone() }))
+            .collect();
+        ConversationVerdict { message, conversation }
+    }
+
+    /// Combines the categories of some scans into a verdict.
+    pub fn decide(&self, scans: &[&MessageScan]) -> Verdict {
+        let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
+        for scan in scans {
+            for (c, &w) in &scan.weights {
+                let e = seen.entry(c.as_str()).or_insert(0);
+                *e = (*e).max(w);
+            }
+        }
+        let policy = &self.rules.policy;
+        let (level, score) = policy.decide(&seen);
+        Verdict {
+            warn: level >= policy.warn_from && level > Level::None,
+            level,
+            score,
+            categories: seen.keys().map(|c| c.to_string()).collect(),
+            hits: scans.iter().flat_map(|s| s.hits.iter().cloned()).collect(),
+        }
+    }
+
+    /// A verdict re-judged against another warning level (the user's sensitivity setting).
+    pub fn with_warn_from(&self, mut verdict: Verdict, warn_from: Level) -> Verdict {
+        verdict.warn = verdict.level >= warn_from && verdict.level > Level::None;
+        verdict
+    }
+}
+
+fn make_hit(rule: &Rule, original: &str, normalized: &Normalized, start: usize, end: usize) -> Hit {
+    // Spaces at the edges of a match come from normalisation (emoji names); they are not the phrase.
+    let trimmed = &normalized.text[start..end];
+    let start = start + (trimmed.len() - trimmed.trim_start().len());
+    let end = end - (trimmed.len() - trimmed.trim_end().len()).min(end - start);
+    let (s, e) = normalized.original_span(start, end);
+    Hit { rule: rule.id.clone(), category: rule.category.clone(), start: s, end: e, text: original[s..e].to_string(), message: None }
+}
+
+/// The longest prefix of `text` within `max` bytes that ends on a character boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Compiles one volunteer pattern with the limits, or says what is wrong with it.
+/// Warnings (the pattern compiles but can never do what was meant) come back with the regex.
+fn compile_pattern(source: &str) -> Result<(Regex, Vec<String>), String> {
+    if source.len() > PATTERN_MAX_LEN {
+        return Err(format!("pattern is {} bytes long; the limit is {PATTERN_MAX_LEN}", source.len()));
+    }
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(source)
+        .map_err(|e| format!("pattern does not compile:\n{}", indent(&e.to_string())))?;
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(format!("pattern can match the empty string, so it would match every message:\n    {source}"));
+    }
+    let re = RegexBuilder::new(source)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .dfa_size_limit(PATTERN_DFA_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => {
+                format!("pattern is too large once compiled (over {limit} bytes); split it or bound its repetitions:\n    {source}")
+            }
+            other => format!("pattern does not compile:\n{}", indent(&other.to_string())),
+        })?;
+    let mut warnings = Vec::new();
+    if let Some(c) = uppercase_literal(&hir) {
+        warnings.push(format!("pattern has the upper-case letter `{c}`, but messages are lower-cased before matching, so it can never match:\n    {source}"));
+    }
+    Ok((re, warnings))
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// The first upper-case letter in a literal of the pattern, if any.
+fn uppercase_literal(hir: &regex_syntax::hir::Hir) -> Option<char> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).ok()?.chars().find(|c| c.is_uppercase()),
+        HirKind::Capture(c) => uppercase_literal(&c.sub),
+        HirKind::Repetition(r) => uppercase_literal(&r.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().find_map(uppercase_literal),
+        _ => None,
+    }
+}

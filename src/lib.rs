@@ -1,0 +1,20 @@
+//! Extortion Guard's engine: reads chat messages the way a sextortion script is typed and says
+//! whether a message, or the conversation so far, looks like blackmail, and why.
+//!
+//! Data flows one way: rule packs (`rules`) and the decision policy (`policy`) compile once into a
+//! `engine::Detector`; a message is normalised (`normalize`), matched, and decided into a
+//! `engine::Verdict`. `check` and `eval` are the volunteers' tools; `wasm` is the browser binding.
+
+pub mod check;
+pub mod engine;
+pub mod eval;
+pub mod normalize;
+pub mod policy;
+pub mod rules;
+pub mod stream;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use engine::{ConversationVerdict, Detector, Hit, Message, Verdict};
+pub use policy::Level;
+pub use rules::{Problem, RuleSet};

@@ -1,0 +1,305 @@
+//! `extortion-guard`: the volunteers' command line. Scan messages, check rule packs, measure them
+//! on labelled corpora, and write the single rule file the extension loads.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use extortion_guard::check::check;
+use extortion_guard::engine::{Detector, Hit, Verdict};
+use extortion_guard::eval::{evaluate, read_corpus, render};
+use extortion_guard::rules::{load_path, Problem, RuleSet};
+use extortion_guard::stream::Stream;
+use serde::Serialize;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "extortion-guard", version, about = "Detects sextortion scripts in chat messages")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan messages and print the verdict, the matched phrases and the rules that fired.
+    Scan {
+        /// A rules folder or a single pack file.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Read JSON lines on stdin ({"id", "text", "conversation"?, "time"?}) and write one verdict line per input.
+        #[arg(long)]
+        jsonl: bool,
+        /// Treat the TEXT arguments as one conversation, oldest first.
+        #[arg(long)]
+        conversation: bool,
+        /// Messages to scan (stdin when none are given).
+        text: Vec<String>,
+    },
+    /// Rule pack tools.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Measure the rules on labelled JSONL corpora ({"text", "label", "conversation"?, "lang"?}).
+    Eval {
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// How many false alarms and misses to list.
+        #[arg(long, default_value_t = 50)]
+        max_listed: usize,
+        #[arg(required = true)]
+        corpus: Vec<PathBuf>,
+    },
+    /// Write the single rule file (JSON) the extension loads.
+    Pack {
+        path: Option<PathBuf>,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile and lint every pack and run every rule's examples.
+    Check { path: Option<PathBuf> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan { rules, jsonl, conversation, text } => scan(rules, jsonl, conversation, text),
+        Command::Rules { command: RulesCommand::Check { path } } => rules_check(path),
+        Command::Eval { rules, format, max_listed, corpus } => eval(rules, format, max_listed, corpus),
+        Command::Pack { path, output } => pack(path, output),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("extortion-guard: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `rules/` in the working directory, else the one this binary was built with.
+fn rules_path(given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| {
+        let here = PathBuf::from("rules");
+        if here.is_dir() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+        }
+    })
+}
+
+fn print_problems(problems: &[Problem]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+}
+
+/// Loads and compiles the rules; any error is printed and stops the command.
+fn load_detector(given: Option<PathBuf>) -> Result<Detector, String> {
+    let path = rules_path(given);
+    let (set, warnings) = load_path(&path).map_err(|p| {
+        print_problems(&p);
+        format!("the rules in {} have errors (run `extortion-guard rules check`)", path.display())
+    })?;
+    let _ = warnings;
+    Detector::new(set).map(|(d, _)| d).map_err(|p| {
+        print_problems(&p);
+        format!("the rules in {} have errors (run `extortion-guard rules check`)", path.display())
+    })
+}
+
+fn rules_check(path: Option<PathBuf>) -> Result<ExitCode, String> {
+    let path = rules_path(path);
+    let (detector, problems) = match load_path(&path) {
+        Ok((set, warnings)) => check(set, warnings),
+        Err(problems) => (None, problems),
+    };
+    print_problems(&problems);
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    match detector {
+        Some(d) if errors == 0 => {
+            let rules = &d.rules().rules;
+            let examples: usize = rules.iter().map(|r| r.must_match.len() + r.must_not_match.len()).sum();
+            let patterns: usize = rules.iter().map(|r| r.patterns.len()).sum();
+            println!("ok: {} rules, {patterns} patterns, {examples} examples checked, {warnings} warnings", rules.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            println!("{errors} errors, {warnings} warnings in {}", path.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn pack(path: Option<PathBuf>, output: PathBuf) -> Result<ExitCode, String> {
+    let path = rules_path(path);
+    let (set, problems) = match load_path(&path) {
+        Ok((set, warnings)) => check(set, warnings),
+        Err(problems) => (None, problems),
+    };
+    print_problems(&problems);
+    let Some(detector) = set else {
+        return Err(format!("not packing: the rules in {} have errors", path.display()));
+    };
+    let mut rules: RuleSet = detector.rules().clone();
+    // The extension does not need the examples; the playground shows rules, not their tests.
+    for r in &mut rules.rules {
+        r.must_match.clear();
+        r.must_not_match.clear();
+    }
+    let json = serde_json::to_string(&rules).map_err(|e| e.to_string())?;
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&output, json).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    println!("wrote {} ({} rules)", output.display(), rules.rules.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(rules: Option<PathBuf>, format: Format, max_listed: usize, corpus: Vec<PathBuf>) -> Result<ExitCode, String> {
+    let detector = load_detector(rules)?;
+    let mut lines = Vec::new();
+    for path in &corpus {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        lines.extend(read_corpus(&path.display().to_string(), &text)?);
+    }
+    let report = evaluate(&detector, &lines);
+    match format {
+        Format::Text => print!("{}", render(&report, max_listed)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scan(rules: Option<PathBuf>, jsonl: bool, conversation: bool, mut texts: Vec<String>) -> Result<ExitCode, String> {
+    let detector = load_detector(rules)?;
+    if jsonl {
+        return scan_jsonl(&detector);
+    }
+    if texts.is_empty() {
+        let mut input = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input).map_err(|e| e.to_string())?;
+        texts.push(input);
+    }
+    let color = std::io::stdout().is_terminal();
+    let mut stream = Stream::new(&detector);
+    for (i, text) in texts.iter().enumerate() {
+        let judged = stream.push(text, conversation.then_some("args"), None);
+        print!("{}", describe(&detector, i + 1, text, &judged.verdict, &judged.scan.testing_hits, color));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A verdict as a person reads it: the message with matched phrases marked, then each rule.
+fn describe(detector: &Detector, n: usize, text: &str, verdict: &Verdict, testing: &[Hit], color: bool) -> String {
+    let (open, close) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("[[", "]]") };
+    let mut marked = String::new();
+    let mut at = 0;
+    for h in &verdict.hits {
+        if h.start < at {
+            continue;
+        }
+        marked += &text[at..h.start];
+        marked += open;
+        marked += &text[h.start..h.end];
+        marked += close;
+        at = h.end;
+    }
+    marked += &text[at..];
+    let mark = if verdict.warn { "WARN" } else { "ok" };
+    let mut out = format!("#{n} {mark} level={} score={} categories=[{}]\n  {}\n", verdict.level, verdict.score, verdict.categories.join(", "), marked.trim_end());
+    for h in verdict.hits.iter().chain(testing) {
+        let rule = detector.rule(&h.rule);
+        let description = rule.map(|r| r.description.as_str()).unwrap_or("");
+        let testing = if rule.is_some_and(|r| r.testing) { " (testing)" } else { "" };
+        out += &format!("  - {} [{}] {:?} — {description}{testing}\n", h.rule, h.category, h.text);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    rule: &'a str,
+    category: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+/// The exact line format of `scan --jsonl`; other tools depend on it.
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    id: &'a serde_json::Value,
+    warn: bool,
+    level: &'a str,
+    score: u32,
+    categories: &'a [String],
+    hits: Vec<JsonHit<'a>>,
+}
+
+fn scan_jsonl(detector: &Detector) -> Result<ExitCode, String> {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut stream = Stream::new(detector);
+    let mut bad_lines = 0;
+    for (i, line) in stdin.lock().lines().enumerate() {
+        let line = line.map_err(|e| format!("stdin line {}: {e}", i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (id, verdict) = match parse_input(&line) {
+            Ok((id, text, conversation, time)) => (id, stream.push(&text, conversation.as_deref(), time).verdict),
+            Err((id, message)) => {
+                // The line still gets its answer, so outputs stay aligned with inputs.
+                eprintln!("extortion-guard: stdin line {}: {message}", i + 1);
+                bad_lines += 1;
+                (id, Verdict::default())
+            }
+        };
+        let json = JsonVerdict {
+            id: &id,
+            warn: verdict.warn,
+            level: verdict.level.as_str(),
+            score: verdict.score,
+            categories: &verdict.categories,
+            hits: verdict.hits.iter().map(|h| JsonHit { rule: &h.rule, category: &h.category, start: h.start, end: h.end, text: &h.text }).collect(),
+        };
+        let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
+        writeln!(out, "{text}").map_err(|e| format!("cannot write: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    Ok(if bad_lines > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+type Input = (serde_json::Value, String, Option<String>, Option<f64>);
+
+/// One input line: `text` must be a string; `conversation` may be any scalar; `time` a number.
+fn parse_input(line: &str) -> Result<Input, (serde_json::Value, String)> {
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| (serde_json::Value::Null, format!("not JSON: {e}")))?;
+    let id = value.get("id").cloned().unwrap_or(serde_json::Value::Null);
+    let Some(text) = value.get("text").and_then(|t| t.as_str()) else {
+        return Err((id, "no \"text\" string".into()));
+    };
+    let conversation = match value.get("conversation") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    };
+    let time = value.get("time").and_then(|t| t.as_f64().or_else(|| t.as_str().and_then(|s| s.parse().ok())));
+    Ok((id, text.to_string(), conversation, time))
+}

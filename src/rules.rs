@@ -1,0 +1,329 @@
+//! Rule packs: the TOML files volunteers write, read into plain data with the file and line of
+//! everything, so that every later complaint (a bad regex, a failing example, a duplicate id) can
+//! point at the exact place. Nothing here compiles a pattern; `engine` does that once.
+
+use crate::policy::Policy;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+use toml::Spanned;
+
+/// Everything the engine needs: the decision policy and all rules, from every pack.
+/// This is also the single JSON file the extension loads (`extortion-guard pack`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleSet {
+    pub format: u32,
+    pub policy: Policy,
+    pub rules: Vec<Rule>,
+}
+
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub category: String,
+    pub languages: Vec<String>,
+    pub weight: u32,
+    pub description: String,
+    pub source: String,
+    pub patterns: Vec<String>,
+    #[serde(default)]
+    pub must_match: Vec<String>,
+    #[serde(default)]
+    pub must_not_match: Vec<String>,
+    #[serde(default)]
+    pub testing: bool,
+    /// Where the rule was written, for messages that point at it.
+    pub file: String,
+    pub line: usize,
+    #[serde(default)]
+    pub pattern_lines: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One thing wrong with a pack, with where it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub rule: Option<String>,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn error(file: &str, line: usize, rule: Option<&str>, message: impl Into<String>) -> Self {
+        Problem { file: file.to_string(), line, rule: rule.map(str::to_string), severity: Severity::Error, message: message.into() }
+    }
+
+    pub fn warning(file: &str, line: usize, rule: Option<&str>, message: impl Into<String>) -> Self {
+        Problem { severity: Severity::Warning, ..Problem::error(file, line, rule, message) }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}: ", self.file, self.line)?;
+        if let Some(rule) = &self.rule {
+            write!(f, "rule {rule}: ")?;
+        }
+        write!(f, "{severity}: {}", self.message)
+    }
+}
+
+/// The problems found, or the value when there were none (warnings travel with the value).
+pub type Checked<T> = Result<(T, Vec<Problem>), Vec<Problem>>;
+
+// ---- The TOML shape. Every field is optional here so that a missing one becomes our own message,
+// naming the rule, instead of a generic deserialisation error.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    pack: Option<Spanned<RawPack>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    name: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    languages: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    languages: Option<Spanned<Vec<String>>>,
+    weight: Option<Spanned<i64>>,
+    description: Option<String>,
+    source: Option<String>,
+    patterns: Option<Spanned<Vec<Spanned<String>>>>,
+    must_match: Option<Vec<String>>,
+    must_not_match: Option<Vec<String>>,
+    testing: Option<bool>,
+}
+
+/// Line number (1-based) of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Reads one pack file's text. Field-level problems are collected for every rule; a rule with a
+/// problem is left out of the result, so the errors are all reported in one run.
+pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
+    let raw: RawFile = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            return Err(vec![Problem::error(file, line, None, format!("not a valid rule file: {}", e.message().trim()))]);
+        }
+    };
+    let mut problems = Vec::new();
+    let (pack_languages, pack_name) = match &raw.pack {
+        Some(p) => (p.get_ref().languages.clone().unwrap_or_default(), p.get_ref().name.clone()),
+        None => {
+            problems.push(Problem::error(file, 1, None, "missing [pack] table (name, description, languages)"));
+            (Vec::new(), None)
+        }
+    };
+    if pack_name.is_none() && raw.pack.is_some() {
+        let line = raw.pack.as_ref().map(|p| line_of(text, p.span().start)).unwrap_or(1);
+        problems.push(Problem::error(file, line, None, "[pack] has no `name`"));
+    }
+    let mut rules = Vec::new();
+    for (index, spanned) in raw.rule.into_iter().enumerate() {
+        let line = line_of(text, spanned.span().start);
+        let r = spanned.into_inner();
+        let id = r.id.as_ref().map(|s| s.get_ref().clone());
+        let label = id.clone().unwrap_or_else(|| format!("#{} (no id)", index + 1));
+        let before = problems.len();
+        let missing = |field: &str, problems: &mut Vec<Problem>| {
+            problems.push(Problem::error(file, line, Some(&label), format!("missing field `{field}`")));
+        };
+        if id.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            problems.push(Problem::error(file, line, Some(&label), "`id` is empty"));
+        }
+        if r.id.is_none() {
+            missing("id", &mut problems);
+        }
+        if r.category.is_none() {
+            missing("category", &mut problems);
+        }
+        if r.weight.is_none() {
+            missing("weight", &mut problems);
+        }
+        if r.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            missing("description", &mut problems);
+        }
+        if r.source.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            missing("source", &mut problems);
+        }
+        match &r.patterns {
+            None => missing("patterns", &mut problems),
+            Some(p) if p.get_ref().is_empty() => {
+                problems.push(Problem::error(file, line_of(text, p.span().start), Some(&label), "`patterns` is empty"))
+            }
+            _ => {}
+        }
+        if let Some(w) = &r.weight {
+            if !(1..=10).contains(w.get_ref()) {
+                problems.push(Problem::error(file, line_of(text, w.span().start), Some(&label), format!("weight {} is outside 1..=10", w.get_ref())));
+            }
+        }
+        let languages = match &r.languages {
+            Some(l) => l.get_ref().clone(),
+            None => pack_languages.clone(),
+        };
+        if languages.is_empty() {
+            problems.push(Problem::error(file, line, Some(&label), "no `languages` (and the [pack] gives none)"));
+        }
+        if problems.len() > before {
+            continue;
+        }
+        let patterns = r.patterns.expect("checked above").into_inner();
+        rules.push(Rule {
+            id: id.expect("checked above"),
+            category: r.category.expect("checked above").into_inner(),
+            languages,
+            weight: *r.weight.expect("checked above").get_ref() as u32,
+            description: r.description.unwrap_or_default(),
+            source: r.source.unwrap_or_default(),
+            pattern_lines: patterns.iter().map(|p| line_of(text, p.span().start)).collect(),
+            patterns: patterns.into_iter().map(Spanned::into_inner).collect(),
+            must_match: r.must_match.unwrap_or_default(),
+            must_not_match: r.must_not_match.unwrap_or_default(),
+            testing: r.testing.unwrap_or(false),
+            file: file.to_string(),
+            line,
+        });
+    }
+    if problems.iter().any(Problem::is_error) {
+        Err(problems)
+    } else {
+        Ok((rules, problems))
+    }
+}
+
+pub fn parse_policy(file: &str, text: &str) -> Result<Policy, Problem> {
+    toml::from_str::<Policy>(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        Problem::error(file, line, None, format!("not a valid policy: {}", e.message().trim()))
+    })
+}
+
+/// The name the policy file must have inside a rules folder.
+pub const POLICY_FILE: &str = "policy.toml";
+
+/// Reads a rules folder (every `*.toml`, `policy.toml` being the decision policy) or a single pack
+/// file (then the policy is looked up beside it). Paths in messages are shown as given.
+pub fn load_path(path: &Path) -> Checked<RuleSet> {
+    let io_error = |p: &Path, e: std::io::Error| vec![Problem::error(&p.display().to_string(), 0, None, format!("cannot read: {e}"))];
+    let (dir, files): (&Path, Vec<std::path::PathBuf>) = if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| io_error(path, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != POLICY_FILE))
+            .collect();
+        files.sort();
+        (path, files)
+    } else {
+        (path.parent().unwrap_or(Path::new(".")), vec![path.to_path_buf()])
+    };
+    let policy_path = dir.join(POLICY_FILE);
+    let policy_text = std::fs::read_to_string(&policy_path).map_err(|e| io_error(&policy_path, e))?;
+    let mut sources = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| io_error(&f, e))?;
+        sources.push((f.display().to_string(), text));
+    }
+    build(&policy_path.display().to_string(), &policy_text, &sources)
+}
+
+/// Builds a rule set from the policy and pack texts, checking what can be checked without
+/// compiling patterns: ids unique across packs, categories and languages known.
+pub fn build(policy_file: &str, policy_text: &str, packs: &[(String, String)]) -> Checked<RuleSet> {
+    let policy = parse_policy(policy_file, policy_text).map_err(|p| vec![p])?;
+    let mut problems = Vec::new();
+    for c in policy.unknown_categories() {
+        problems.push(Problem::error(policy_file, 1, None, format!("a combo names the unknown category `{c}`")));
+    }
+    let mut rules: Vec<Rule> = Vec::new();
+    for (file, text) in packs {
+        match parse_pack(file, text) {
+            Ok((mut r, warnings)) => {
+                problems.extend(warnings);
+                rules.append(&mut r);
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    problems.extend(check_references(&policy, &rules));
+    if problems.iter().any(Problem::is_error) {
+        return Err(problems);
+    }
+    Ok((RuleSet { format: FORMAT, policy, rules }, problems))
+}
+
+/// Ids unique, categories and languages known to the policy.
+fn check_references(policy: &Policy, rules: &[Rule]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen: std::collections::HashMap<&str, &Rule> = std::collections::HashMap::new();
+    for r in rules {
+        if let Some(first) = seen.insert(&r.id, r) {
+            problems.push(Problem::error(&r.file, r.line, Some(&r.id), format!("duplicate id: already defined at {}:{}", first.file, first.line)));
+        }
+        if !policy.categories.contains_key(&r.category) {
+            let known: Vec<&str> = policy.categories.keys().map(String::as_str).collect();
+            problems.push(Problem::error(&r.file, r.line, Some(&r.id), format!("unknown category `{}` (known: {})", r.category, known.join(", "))));
+        }
+        for l in &r.languages {
+            if !policy.languages.contains(l) {
+                problems.push(Problem::error(&r.file, r.line, Some(&r.id), format!("unknown language `{l}` (known: {})", policy.languages.join(", "))));
+            }
+        }
+    }
+    problems
+}
+
+impl RuleSet {
+    /// Adds more packs (a user's custom pack) to a built set, with the same checks.
+    pub fn with_packs(&self, packs: &[(String, String)]) -> Checked<RuleSet> {
+        let mut problems = Vec::new();
+        let mut rules = self.rules.clone();
+        for (file, text) in packs {
+            match parse_pack(file, text) {
+                Ok((mut r, warnings)) => {
+                    problems.extend(warnings);
+                    rules.append(&mut r);
+                }
+                Err(p) => problems.extend(p),
+            }
+        }
+        problems.extend(check_references(&self.policy, &rules));
+        if problems.iter().any(Problem::is_error) {
+            return Err(problems);
+        }
+        Ok((RuleSet { format: FORMAT, policy: self.policy.clone(), rules }, problems))
+    }
+}
