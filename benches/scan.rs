@@ -1,0 +1,85 @@
+//! Scanning speed on the labelled corpora with the full rule set, and the cost of compiling the
+//! rules (paid each time the extension's service worker wakes up).
+//!
+//! `cargo bench --bench scan` prints criterion's figures and a plain ns/message line per corpus.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use extortion_guard::rules::load_path;
+use extortion_guard::{Detector, Message};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+fn corpus_texts() -> Vec<(String, Vec<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = ["tests/corpus", ".cache/corpora"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let texts = std::fs::read_to_string(&p)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_string))
+                .take(20_000)
+                .collect();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), texts)
+        })
+        .filter(|(_, t): &(String, Vec<String>)| !t.is_empty())
+        .collect()
+}
+
+fn detector() -> Detector {
+    let (set, _) = load_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")).expect("rules load");
+    Detector::new(set).expect("rules compile").0
+}
+
+fn bench(c: &mut Criterion) {
+    let d = detector();
+    let corpora = corpus_texts();
+    // A plain figure first, independent of criterion's statistics.
+    for (name, texts) in &corpora {
+        let start = Instant::now();
+        for t in texts {
+            black_box(d.scan(t));
+        }
+        let ns = start.elapsed().as_nanos() as f64 / texts.len() as f64;
+        let bytes: usize = texts.iter().map(String::len).sum();
+        println!("scan {name}: {} messages, {:.0} bytes average, {ns:.0} ns/message", texts.len(), bytes as f64 / texts.len() as f64);
+    }
+    let mut group = c.benchmark_group("scan");
+    for (name, texts) in &corpora {
+        let sample: Vec<&String> = texts.iter().take(2_000).collect();
+        group.throughput(Throughput::Elements(sample.len() as u64));
+        group.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                for t in &sample {
+                    black_box(d.scan(t));
+                }
+            })
+        });
+    }
+    group.finish();
+    let conversation: Vec<Message> = corpora
+        .iter()
+        .flat_map(|(_, t)| t.iter().take(12))
+        .take(12)
+        .map(|t| Message { text: t.clone(), time: None })
+        .collect();
+    c.bench_function("assess a 12-message conversation", |b| b.iter(|| black_box(d.assess(&conversation))));
+    c.bench_function("compile the rules", |b| b.iter(|| black_box(detector())));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
