@@ -28,20 +28,21 @@ pub fn check_examples(detector: &Detector) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (index, rule) in detector.rules().rules.iter().enumerate() {
         let at = |m: String| Problem::error(&rule.file, rule.line, Some(&rule.id), m);
+        let at_line = |line: Option<&usize>, m: String| Problem::error(&rule.file, line.copied().unwrap_or(rule.line), Some(&rule.id), m);
         if rule.must_match.is_empty() {
             problems.push(at("no `must_match` examples: show what the rule is for".into()));
         }
         if rule.must_not_match.is_empty() {
             problems.push(at("no `must_not_match` examples: show an innocent look-alike it must leave alone".into()));
         }
-        for example in &rule.must_match {
+        for (k, example) in rule.must_match.iter().enumerate() {
             if !detector.rule_matches(index, example) {
-                problems.push(at(format!("does not match its example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
+                problems.push(at_line(rule.example_lines.get(k), format!("does not match its example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
             }
         }
-        for example in &rule.must_not_match {
+        for (k, example) in rule.must_not_match.iter().enumerate() {
             if detector.rule_matches(index, example) {
-                problems.push(at(format!("matches its counter-example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
+                problems.push(at_line(rule.counterexample_lines.get(k), format!("matches its counter-example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
             }
         }
     }

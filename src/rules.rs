@@ -39,6 +39,11 @@ pub struct Rule {
     pub line: usize,
     #[serde(default)]
     pub pattern_lines: Vec<usize>,
+    /// Lines of the examples, for `rules check`; not packed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub example_lines: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterexample_lines: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,8 +124,8 @@ struct RawRule {
     description: Option<String>,
     source: Option<String>,
     patterns: Option<Spanned<Vec<Spanned<String>>>>,
-    must_match: Option<Vec<String>>,
-    must_not_match: Option<Vec<String>>,
+    must_match: Option<Vec<Spanned<String>>>,
+    must_not_match: Option<Vec<Spanned<String>>>,
     testing: Option<bool>,
 }
 
@@ -201,18 +206,28 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
         if problems.len() > before {
             continue;
         }
+        let category = r.category.expect("checked above").into_inner();
+        let id = id.expect("checked above");
+        if let Some(pack) = &pack_name {
+            let prefix = format!("{pack}.{category}.");
+            if !id.starts_with(&prefix) {
+                problems.push(Problem::warning(file, line, Some(&id), format!("ids read `<pack>.<category>.<what>`: expected `{prefix}…`")));
+            }
+        }
         let patterns = r.patterns.expect("checked above").into_inner();
         rules.push(Rule {
-            id: id.expect("checked above"),
-            category: r.category.expect("checked above").into_inner(),
+            id,
+            category,
             languages,
             weight: *r.weight.expect("checked above").get_ref() as u32,
             description: r.description.unwrap_or_default(),
             source: r.source.unwrap_or_default(),
             pattern_lines: patterns.iter().map(|p| line_of(text, p.span().start)).collect(),
             patterns: patterns.into_iter().map(Spanned::into_inner).collect(),
-            must_match: r.must_match.unwrap_or_default(),
-            must_not_match: r.must_not_match.unwrap_or_default(),
+            example_lines: r.must_match.iter().flatten().map(|e| line_of(text, e.span().start)).collect(),
+            counterexample_lines: r.must_not_match.iter().flatten().map(|e| line_of(text, e.span().start)).collect(),
+            must_match: r.must_match.unwrap_or_default().into_iter().map(Spanned::into_inner).collect(),
+            must_not_match: r.must_not_match.unwrap_or_default().into_iter().map(Spanned::into_inner).collect(),
             testing: r.testing.unwrap_or(false),
             file: file.to_string(),
             line,
