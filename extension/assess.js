@@ -31,6 +31,10 @@ export function cleanRequest(req) {
   return { messages, evaluate, shift };
 }
 
+// The order in which the warning explains what it saw: the threat and the demand first.
+const ORDER = ['threat', 'revenge', 'demand', 'payment', 'deadline', 'more_images', 'possession', 'video_call', 'webcam_scam', 'audience', 'shaming', 'legal', 'isolation'];
+function rank(c) { const i = ORDER.indexOf(c); return i < 0 ? ORDER.length : i; }
+
 // One verdict for the message at `index`, seen as the newest of its conversation.
 export function decide(det, verdicts, offset, index) {
   const conv = verdicts.conversation;
@@ -52,12 +56,13 @@ export function decide(det, verdicts, offset, index) {
     if (!t || seen.has(k)) continue;
     seen.add(k); phrases.push(t);
   }
+  const categories = [...conv.categories].sort((a, b) => rank(a) - rank(b));
   return {
     ...out,
     warn: true,
     anchor: anchorLocal + offset,
-    categories: conv.categories,
-    labels: conv.categories.map((c) => det.categoryLabel(c) || c),
+    categories,
+    labels: categories.map((c) => det.categoryLabel(c) || c),
     phrases: phrases.slice(0, 8),
   };
 }

@@ -8,6 +8,10 @@ import { assessBatch, windowSize } from './assess.js';
 
 const api = globalThis.chrome ?? globalThis.browser;
 let engine = null;
+// Counters for the tests (read from the service worker): requests answered, messages evaluated.
+// They live only as long as this worker.
+const stats = { requests: 0, evaluated: 0 };
+globalThis.__egStats = stats;
 
 function load() {
   if (!engine) {
@@ -31,6 +35,8 @@ function regionHash(region) {
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (sender.id !== api.runtime.id || !msg || typeof msg !== 'object') return false;
   if (msg.type === 'assess') {
+    stats.requests += 1;
+    stats.evaluated += Array.isArray(msg.evaluate) ? msg.evaluate.length : 0;
     load().then(({ det, win }) => {
       sendResponse({ ok: true, results: assessBatch(det, msg, win) });
     }).catch((e) => sendResponse({ ok: false, error: String(e && e.message || e) }));

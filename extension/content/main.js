@@ -69,13 +69,17 @@
   // Which adapter and log are live now. The site's own adapter first; the generic one when the
   // site's selectors find nothing (the site changed its page).
   function findLog() {
+    let waiting = null; // the site's log, still without messages
     for (const ad of activeAdapters()) {
       const log = q(document, ad.log);
       if (log && unitSelector(ad, log)) return { ad, log };
+      if (log && !waiting) waiting = { ad, log };
     }
     if (!activeAdapters().length) return null;
     let log = q(document, generic.log);
-    if (!log && generic.logFallback === 'scrollable') log = scrollableLog();
+    if (log && (!waiting || unitSelector(generic, log) !== ':scope > *')) return { ad: generic, log, fallback: true };
+    if (waiting) return waiting;
+    if (generic.logFallback === 'scrollable') log = scrollableLog();
     if (log) return { ad: generic, log, fallback: true };
     return null;
   }
@@ -299,7 +303,7 @@
 
     const found = findLog();
     if (!found) { queue.clear(); globalThis.EG_OVERLAY?.hideAll(); return; }
-    const sel = unitSelector(found.ad, found.log);
+    const sel = unitSelector(found.ad, found.log) || found.ad.message[0];
     if (!current || current.log !== found.log || current.ad !== found.ad) rescan = true;
     const sample = found.log.querySelector(sel === ':scope > *' ? '*' : sel);
     const convId = conversationId(found.ad, found.log, sample);
@@ -344,7 +348,7 @@
     if (!text) return; // the text arrives in a later mutation
     const prev = previousUnit(unit);
     const dir = directionOf(ad, unit, log, prev ? { author: prev.__egAuthor } : null);
-    const siteId = (ad.id || []).length ? (ad.id.map((s) => attrFrom(unit, s)).find(Boolean)) : null;
+    const siteId = (ad.messageId || []).map((s) => attrFrom(unit, s)).find(Boolean) || null;
     const sender = ad.sender ? attrFrom(unit, ad.sender) : null;
     const time = ad.time ? timeOf(ad.time, unit) : undefined;
     const key = siteId ? `id:${siteId}` : `h:${hash(`${current.conv}\u0000${sender ?? ''}\u0000${text}\u0000${time ?? ''}`)}`;

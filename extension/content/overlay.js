@@ -22,7 +22,8 @@
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
   text-align: start; overflow: hidden; z-index: 2147483647; pointer-events: auto;
 }
-.card:focus { outline: 3px solid #f2b705; outline-offset: 2px; }
+.card:focus { outline: none; }
+.card:focus-visible { outline: 3px solid #f2b705; outline-offset: 2px; }
 header { display: flex; gap: 10px; align-items: flex-start; padding: 12px 14px 10px; background: #e9effb; border-bottom: 1px solid #c9d5f0; }
 .shield { flex: none; width: 26px; height: 30px; margin-top: 1px; background: #3557a8; color: #fff; border-radius: 6px 6px 13px 13px; display: grid; place-items: center; font-weight: 700; font-size: 17px; }
 h2 { margin: 0; font-size: 17px; line-height: 1.3; font-weight: 700; color: #14213d; }
@@ -221,6 +222,16 @@ button:hover { filter: brightness(0.95); }
     return null;
   }
 
+  // The visible box of the message log: its nearest scrolling ancestor (the log element itself is
+  // often only as tall as its content).
+  function scrollBox(log) {
+    for (let e = log; e && e !== document.body && e !== document.documentElement; e = e.parentElement) {
+      const oy = getComputedStyle(e).overflowY;
+      if ((oy === 'auto' || oy === 'scroll' || oy === 'overlay') && e.clientHeight > 0) return e;
+    }
+    return log;
+  }
+
   function place() {
     if (!current) return;
     const { info, card, host } = current;
@@ -230,7 +241,8 @@ button:hover { filter: brightness(0.95); }
     const vw = document.documentElement.clientWidth || innerWidth;
     const vh = document.documentElement.clientHeight || innerHeight;
     const m = anchor.getBoundingClientRect();
-    const log = info.logElement && info.logElement.isConnected ? info.logElement.getBoundingClientRect() : null;
+    const box = info.logElement && info.logElement.isConnected ? scrollBox(info.logElement) : null;
+    const log = box ? box.getBoundingClientRect() : null;
     const reg = {
       left: Math.max(0, log ? log.left : 0), right: Math.min(vw, log ? log.right : vw),
       top: Math.max(0, log ? log.top : 0), bottom: Math.min(vh, log ? log.bottom : vh),
@@ -239,6 +251,7 @@ button:hover { filter: brightness(0.95); }
     if (c && c.top > reg.top + 40) reg.bottom = Math.min(reg.bottom, c.top - 6);
     if (c && c.bottom <= reg.top + 40 && c.bottom > 0) reg.top = Math.max(reg.top, c.bottom + 6);
     if (reg.right - reg.left < 300) { reg.left = 0; reg.right = vw; }
+    if (reg.bottom - reg.top < 260) reg.top = 0; // a cramped log: use the page above the compose box
     const pad = 8;
     const width = Math.max(200, Math.min(400, reg.right - reg.left - 2 * pad));
     const avail = Math.max(80, reg.bottom - reg.top - 2 * pad);

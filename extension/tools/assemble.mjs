@@ -34,6 +34,7 @@ export function loadSites(dir = join(SRC, 'sites')) {
     for (const k of ['id', 'name', 'source', 'hosts', 'log', 'message', 'direction', 'text', 'conversation', 'compose']) {
       if (!(k in s)) throw new Error(`sites/${f}: missing "${k}"`);
     }
+    if (typeof s.id !== 'string' || !/^[a-z0-9-]+$/.test(s.id)) throw new Error(`sites/${f}: "id" must be a short lower-case name`);
     for (const sel of [...s.log, ...s.message, ...s.text, ...(s.exclude || []), ...s.compose]) {
       if (typeof sel !== 'string' || !sel) throw new Error(`sites/${f}: bad selector ${JSON.stringify(sel)}`);
     }
