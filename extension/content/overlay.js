@@ -23,7 +23,7 @@
   text-align: start; overflow: hidden; z-index: 2147483647; pointer-events: auto;
 }
 .card:focus { outline: none; }
-.card:focus-visible { outline: 3px solid #f2b705; outline-offset: 2px; }
+.card:focus-visible { outline: 3px solid #7aa2ff; outline-offset: 1px; }
 header { display: flex; gap: 10px; align-items: flex-start; padding: 12px 14px 10px; background: #e9effb; border-bottom: 1px solid #c9d5f0; }
 .shield { flex: none; width: 26px; height: 30px; margin-top: 1px; background: #3557a8; color: #fff; border-radius: 6px 6px 13px 13px; display: grid; place-items: center; font-weight: 700; font-size: 17px; }
 h2 { margin: 0; font-size: 17px; line-height: 1.3; font-weight: 700; color: #14213d; }
@@ -261,13 +261,24 @@ button:hover { filter: brightness(0.95); }
     const rtl = getComputedStyle(document.documentElement).direction === 'rtl';
     let left = rtl ? reg.left + pad : reg.right - width - pad;
     left = Math.max(reg.left + pad, Math.min(left, vw - width - pad));
-    const clampTop = (t) => Math.max(reg.top + pad, Math.min(t, reg.bottom - pad - h));
+    const clampTop = (t, hh = h) => Math.max(reg.top + pad, Math.min(t, reg.bottom - pad - hh));
     const overlapsX = m.right > left && m.left < left + width;
+    const onScreen = m.bottom > reg.top && m.top < reg.bottom;
     let top;
-    if (!overlapsX) top = clampTop(m.top);
+    if (!overlapsX || !onScreen) top = clampTop(m.top);
     else if (m.bottom + pad + h <= reg.bottom - pad) top = Math.max(reg.top + pad, m.bottom + pad);
     else if (m.top - pad - h >= reg.top + pad) top = m.top - pad - h;
-    else top = clampTop(m.bottom + pad);
+    else {
+      // Not enough room beside the message for the whole card: use the larger side and let the
+      // card scroll, so the message itself stays readable; cover it only when both sides are tiny.
+      const above = m.top - 2 * pad - reg.top; const below = reg.bottom - m.bottom - 2 * pad;
+      const room = Math.max(above, below);
+      if (room >= 200) {
+        card.style.maxHeight = `${room}px`;
+        const hh = Math.min(card.offsetHeight || room, room);
+        top = above >= below ? m.top - pad - hh : m.bottom + pad;
+      } else top = clampTop(m.bottom + pad);
+    }
     card.style.left = `${Math.round(left)}px`;
     card.style.top = `${Math.round(top)}px`;
   }
