@@ -24,6 +24,7 @@
   const CONTEXT_BEFORE = 30;        // earlier incoming messages sent with each request
   const MAX_EVAL_PER_BATCH = 200;   // newest messages evaluated when a big history appears at once
   const URL_POLL_MS = 1000;
+  const REQUEST_TIMEOUT_MS = 5000;
 
   // ---------------------------------------------------------------------------------- adapters
   const reCache = new Map();
@@ -92,8 +93,9 @@
 
   function units(ad, log, sel) {
     const all = [...qa(log, sel)];
+    if (sel === ':scope > *') return all;
     // Keep the outermost units only (a unit inside another unit is part of it).
-    return all.filter((el) => !all.some((o) => o !== el && o.contains(el)));
+    return all.filter((el) => { const up = el.parentElement && el.parentElement.closest(sel); return !up || !log.contains(up); });
   }
 
   function attrFrom(el, spec) {
@@ -351,7 +353,8 @@
     const siteId = (ad.messageId || []).map((s) => attrFrom(unit, s)).find(Boolean) || null;
     const sender = ad.sender ? attrFrom(unit, ad.sender) : null;
     const time = ad.time ? timeOf(ad.time, unit) : undefined;
-    const key = siteId ? `id:${siteId}` : `h:${hash(`${current.conv}\u0000${sender ?? ''}\u0000${text}\u0000${time ?? ''}`)}`;
+    // Keys are unique across sites and chats (message ids are often only unique within a chat).
+    const key = siteId ? `${current.conv}|id:${siteId}` : `${current.conv}|h:${hash(`${sender ?? ''}\u0000${text}\u0000${time ?? ''}`)}`;
     unit.__egKey = key;
     if (dir === 'out') return;
     elementOfKey.set(key, unit);
@@ -391,6 +394,12 @@
     for (const u of units(found.ad, found.log, found.sel)) {
       const k = u.__egKey;
       if (k && c.byKey.has(k)) liveKeys.push(k);
+    }
+    if (!c.msgs.length) { // first read of this chat: page order is the order
+      const seen = new Set(liveKeys);
+      c.msgs = [...liveKeys.map((k) => c.byKey.get(k)), ...c.fresh.filter((r) => !seen.has(r.key))];
+      c.fresh = [];
+      return;
     }
     const freshSet = new Set(c.fresh.map((r) => r.key));
     const order = c.msgs.map((r) => r.key);
@@ -434,7 +443,9 @@
     c.inflight = true;
     let p;
     try { p = api.runtime.sendMessage(payload); } catch { stop(); return; }
-    Promise.resolve(p).then((res) => {
+    // A service worker stopped mid-request may never answer: give up after a while and retry.
+    const timeout = new Promise((resolve) => setTimeout(() => resolve({ ok: false, error: 'timeout' }), REQUEST_TIMEOUT_MS));
+    Promise.race([Promise.resolve(p), timeout]).then((res) => {
       c.inflight = false;
       if (stopped) return;
       if (!res || !res.ok) {

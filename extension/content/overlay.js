@@ -236,8 +236,8 @@ button:hover { filter: brightness(0.95); }
     if (!current) return;
     const { info, card, host } = current;
     const anchor = elements?.get(info.key);
-    if (!anchor || !anchor.isConnected || (current.hiddenFor === info.conv)) { host.style.display = 'none'; return; }
-    host.style.display = 'block';
+    if (!anchor || !anchor.isConnected || (current.hiddenFor === info.conv)) { host.style.setProperty('display', 'none', 'important'); return; }
+    host.style.setProperty('display', 'block', 'important');
     const vw = document.documentElement.clientWidth || innerWidth;
     const vh = document.documentElement.clientHeight || innerHeight;
     const m = anchor.getBoundingClientRect();
@@ -325,7 +325,7 @@ button:hover { filter: brightness(0.95); }
     place();
   }
 
-  function hideAll() { if (current) current.host.style.display = 'none'; }
+  function hideAll() { if (current) current.host.style.setProperty('display', 'none', 'important'); }
 
   function removeAll() {
     if (!current) return;

@@ -79,6 +79,8 @@ export async function launch({ locale = 'en-GB', viewport = { width: 1280, heigh
   });
   await context.route('**/*', async (route) => {
     const url = new URL(route.request().url());
+    // The extension's own files (its pages, scripts, the engine) are local, not network.
+    if (url.protocol === 'chrome-extension:' || url.protocol === 'data:') return route.continue();
     const file = HOSTS.has(url.host) ? fixtureFor(url) : null;
     if (HOSTS.has(url.host) && url.pathname.startsWith('/__fixture/')) {
       const name = url.pathname.slice('/__fixture/'.length).replace(/[^\w.-]/g, '');
