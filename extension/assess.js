@@ -56,6 +56,9 @@ export function decide(det, verdicts, offset, index) {
     if (!t || seen.has(k)) continue;
     seen.add(k); phrases.push(t);
   }
+  // Overlapping hits read as repetition: keep a phrase only when no longer one contains it.
+  const low = phrases.map((p) => p.toLowerCase());
+  const distinct = phrases.filter((p, i) => !low.some((o, j) => j !== i && o.length > low[i].length && o.includes(low[i])));
   const categories = [...conv.categories].sort((a, b) => rank(a) - rank(b));
   return {
     ...out,
@@ -63,7 +66,7 @@ export function decide(det, verdicts, offset, index) {
     anchor: anchorLocal + offset,
     categories,
     labels: categories.map((c) => det.categoryLabel(c) || c),
-    phrases: phrases.slice(0, 8),
+    phrases: distinct.slice(0, 8),
   };
 }
 

@@ -16,11 +16,13 @@ globalThis.__egStats = stats;
 function load() {
   if (!engine) {
     engine = (async () => {
+      const t0 = performance.now();
       await init({ module_or_path: api.runtime.getURL('engine/extortion_guard_bg.wasm') });
       const packText = await (await fetch(api.runtime.getURL('engine/pack.json'))).text();
       const det = new Detector(packText);
       let win = 12;
       try { win = windowSize(JSON.parse(packText)); } catch { /* default */ }
+      stats.initMs = Math.round(performance.now() - t0);
       return { det, win };
     })();
     engine.catch(() => { engine = null; });
@@ -50,6 +52,9 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (msg.type === 'ping') { sendResponse({ ok: true }); return false; }
   return false;
 });
+
+// Start the engine as soon as the worker starts: it is woken by the first message of a chat.
+load().catch(() => {});
 
 api.action?.onClicked.addListener(() => {
   api.tabs.create({ url: api.runtime.getURL('help/help.html') });

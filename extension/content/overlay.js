@@ -232,6 +232,18 @@ button:hover { filter: brightness(0.95); }
     return log;
   }
 
+  // The message's visible extent: the union of its text and inline boxes, not the row (rows are
+  // often as wide as the log, which would make every message look like it spans the window).
+  function messageRect(anchor) {
+    try {
+      const range = document.createRange();
+      range.selectNodeContents(anchor);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) return r;
+    } catch { /* fall through */ }
+    return anchor.getBoundingClientRect();
+  }
+
   function place() {
     if (!current) return;
     const { info, card, host } = current;
@@ -240,7 +252,7 @@ button:hover { filter: brightness(0.95); }
     host.style.setProperty('display', 'block', 'important');
     const vw = document.documentElement.clientWidth || innerWidth;
     const vh = document.documentElement.clientHeight || innerHeight;
-    const m = anchor.getBoundingClientRect();
+    const m = messageRect(anchor);
     const box = info.logElement && info.logElement.isConnected ? scrollBox(info.logElement) : null;
     const log = box ? box.getBoundingClientRect() : null;
     const reg = {

@@ -53,12 +53,12 @@ function fixtureFor(url) {
 }
 const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-export async function launch({ locale = 'en-GB', viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1, extension = EXT } = {}) {
+export async function launch({ locale = 'en-GB', viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1, extension = EXT, headless = true } = {}) {
   if (!existsSync(join(extension, 'manifest.json'))) throw new Error(`built extension not found at ${extension}: run ./build.sh`);
   const profile = mkdtempSync(join(tmpdir(), 'eg-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
-    headless: true,
+    headless,
     locale,
     viewport,
     deviceScaleFactor,
