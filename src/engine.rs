@@ -278,6 +278,7 @@ pub fn truncate(text: &str, max: usize) -> &str {
 /// Compiles one volunteer pattern with the limits, or says what is wrong with it.
 /// Warnings (the pattern compiles but can never do what was meant) come back with the regex.
 fn compile_pattern(source: &str) -> Result<(Regex, Vec<String>), String> {
+    let source = &decompose_indic(source);
     if source.len() > PATTERN_MAX_LEN {
         return Err(format!("pattern is {} bytes long; the limit is {PATTERN_MAX_LEN}", source.len()));
     }
@@ -303,6 +304,20 @@ fn compile_pattern(source: &str) -> Result<(Regex, Vec<String>), String> {
         warnings.push(format!("pattern has the upper-case letter `{c}`, but messages are lower-cased before matching, so it can never match:\n    {source}"));
     }
     Ok((re, warnings))
+}
+
+/// Messages are normalised to decomposed form, which splits Devanagari nukta letters (`ड़` into
+/// `ड` + `़`); patterns get the same treatment so authors can type either form.
+fn decompose_indic(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for c in source.chars() {
+        if ('\u{0900}'..='\u{0DFF}').contains(&c) {
+            unicode_normalization::char::decompose_canonical(c, |d| out.push(d));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn indent(s: &str) -> String {

@@ -238,8 +238,13 @@ fn rewrite_words(units: Vec<Unit>) -> Vec<Unit> {
                 j += 1;
             }
             let mut word = units[i..j].to_vec();
-            unleet(&mut word);
-            push_unstretched(&mut out, &word);
+            if is_handle_or_number(&word) {
+                // Addresses and numbers are spelled exactly; `rrr` in a wallet is not a stretch.
+                out.extend_from_slice(&word);
+            } else {
+                unleet(&mut word);
+                push_unstretched(&mut out, &word);
+            }
             i = j;
         } else {
             let u = units[i];
@@ -284,7 +289,8 @@ const NUMBER_SUFFIXES: &[&str] = &[
     "d", "day", "days", "w", "wk", "week", "weeks", "am", "pm", "st", "nd", "rd", "th", "k", "x",
     "p", "usd", "eur", "gbp", "inr", "php", "idr", "brl", "mxn", "rs", "rb", "jt", "bucks",
     "dollars", "euros", "pesos", "rupees", "gb", "mb", "jam", "ore", "horas", "hora", "std",
-    "uur", "heures", "ghante", "oras",
+    "uur", "heures", "ghante", "ghanta", "ghanto", "menit", "minuto", "minutos", "detik", "hari",
+    "din", "oras", "saat", "minuten", "stunden", "giorni", "dias",
 ];
 
 /// Rewrites leetspeak in one word: only when the word also has letters, and never in a quantity.
@@ -308,10 +314,22 @@ fn unleet(word: &mut [Unit]) {
         if c == '!' && !interior {
             continue;
         }
+        // An `@` after a name and before a domain is an address (`rahul@ybl`), not an `a`.
+        if c == '@' && k >= 3 && word[k + 1..].iter().filter(|u| u.c.is_alphabetic()).count() >= 2 {
+            continue;
+        }
         if let Some(l) = leet_letter(c) {
             word[k].c = l;
         }
     }
+}
+
+/// Phone numbers, payment handles and counted durations (`9876543210@paytm`, `rahul123@ybl`,
+/// `1x24`): three digits in a row that are not one stretched digit, or digits around an `x`.
+fn is_handle_or_number(word: &[Unit]) -> bool {
+    let digit_run = word.windows(3).any(|w| w.iter().all(|u| u.c.is_ascii_digit()) && !(w[0].c == w[1].c && w[1].c == w[2].c));
+    let times = word.windows(3).any(|w| w[0].c.is_ascii_digit() && w[1].c == 'x' && w[2].c.is_ascii_digit());
+    digit_run || times
 }
 
 /// Pushes a word with runs of three or more identical letters shrunk to one ("pleeease").
@@ -381,7 +399,9 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
             }
         }
         let alphabetic = letters.iter().filter(|&&k| units[k].c.is_alphabetic()).count();
+        // Three chat words in a row ("u r a") are chat; four or more spaced letters are a word.
         let only_chat_words = sep.iter().all(|&c| c == ' ')
+            && letters.len() < 4
             && letters.iter().all(|&k| is_one_letter_word(units[k].c));
         if letters.len() >= 3 && alphabetic >= 2 && !only_chat_words {
             for &k in &letters {
@@ -469,6 +489,20 @@ mod tests {
         assert_eq!(norm("s-e-n-d  n-u-d-e-s"), "send nudes");
         assert_eq!(norm("l e a k"), "leak");
         assert_eq!(norm("p 4 y"), "pay");
+    }
+
+    #[test]
+    fn handles_numbers_and_durations_are_not_leet() {
+        assert_eq!(norm("pay to rahul123@ybl or 9876543210@paytm"), "pay to rahul123@ybl or 9876543210@paytm");
+        assert_eq!(norm("send to rahul@ybl"), "send to rahul@ybl");
+        assert_eq!(norm("1ghanta 1x24 jam"), "1ghanta 1x24 jam");
+        assert_eq!(norm("c@sh"), "cash");
+        assert_eq!(norm("bc1qar0srrr7xfkvy5l643"), "bc1qar0srrr7xfkvy5l643");
+    }
+
+    #[test]
+    fn long_spaced_runs_of_chat_letters_are_joined() {
+        assert_eq!(norm("w a r n a"), "warna");
     }
 
     #[test]

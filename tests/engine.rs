@@ -133,3 +133,21 @@ fn sensitivity_rejudges_the_level() {
     assert!(d.with_warn_from(v.clone(), Level::Low).warn);
     assert!(!d.with_warn_from(v, Level::High).warn);
 }
+
+#[test]
+fn devanagari_nukta_letters_match_either_form() {
+    let dir = std::env::temp_dir().join(format!("eg-nukta-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(common::repo_path("tests/packs/mini/policy.toml"), dir.join("policy.toml")).unwrap();
+    // The pattern uses the precomposed U+095C; the messages use both spellings.
+    std::fs::write(
+        dir.join("hi.toml"),
+        "[pack]\nname = \"hi\"\nlanguages = [\"en\"]\n[[rule]]\nid = \"hi.threat.x\"\ncategory = \"threat\"\nweight = 5\ndescription = \"d\"\nsource = \"s\"\npatterns = [\"\u{095C}ा\"]\nmust_match = [\"\u{0921}\u{093C}ा\"]\nmust_not_match = [\"x\"]\n",
+    )
+    .unwrap();
+    let (set, _) = extortion_guard::rules::load_path(&dir).unwrap();
+    let (d, _) = extortion_guard::Detector::new(set).unwrap();
+    assert_eq!(d.scan("\u{095C}ा").hits.len(), 1);
+    assert_eq!(d.scan("\u{0921}\u{093C}ा").hits.len(), 1);
+    std::fs::remove_dir_all(dir).ok();
+}
