@@ -20,7 +20,7 @@
   background: #ffffff; color: #1d2433; border: 2px solid #3557a8; border-radius: 12px;
   box-shadow: 0 6px 28px rgba(20, 30, 60, 0.35);
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
-  text-align: start; overflow: hidden; z-index: 2147483647; pointer-events: auto;
+  text-align: start; overflow-y: auto; overscroll-behavior: contain; z-index: 2147483647; pointer-events: auto;
 }
 .card:focus { outline: none; }
 .card:focus-visible { outline: 3px solid #7aa2ff; outline-offset: 1px; }
@@ -28,7 +28,8 @@ header { display: flex; gap: 10px; align-items: flex-start; padding: 12px 14px 1
 .shield { flex: none; width: 26px; height: 30px; margin-top: 1px; background: #3557a8; color: #fff; border-radius: 6px 6px 13px 13px; display: grid; place-items: center; font-weight: 700; font-size: 17px; }
 h2 { margin: 0; font-size: 17px; line-height: 1.3; font-weight: 700; color: #14213d; }
 .calm { margin: 3px 0 0; font-size: 14px; color: #33415c; }
-.body { overflow-y: auto; padding: 4px 14px 8px; min-height: 0; flex: 1 1 auto; overscroll-behavior: contain; }
+.body { padding: 4px 14px 8px; flex: 0 0 auto; }
+header { flex: 0 0 auto; }
 h3 { margin: 10px 0 4px; font-size: 14px; font-weight: 700; color: #14213d; text-transform: none; }
 ul, ol { margin: 0; padding-inline-start: 20px; }
 li { margin: 2px 0; }
@@ -39,7 +40,7 @@ li { margin: 2px 0; }
 a { color: #1f4fbf; text-decoration: underline; overflow-wrap: anywhere; }
 a:focus, button:focus { outline: 3px solid #f2b705; outline-offset: 1px; }
 .note { font-size: 13px; color: #4a5670; margin: 8px 0 0; }
-footer { display: flex; flex-wrap: wrap; gap: 8px; padding: 10px 14px 12px; border-top: 1px solid #dfe5f2; background: #f7f9fd; }
+footer { display: flex; flex-wrap: wrap; gap: 8px; padding: 10px 14px 12px; border-top: 1px solid #dfe5f2; background: #f7f9fd; position: sticky; bottom: 0; flex: 0 0 auto; margin-top: auto; }
 button {
   font: inherit; font-size: 14px; font-weight: 600; border-radius: 8px; padding: 7px 12px; cursor: pointer;
   border: 1px solid #3557a8; background: #fff; color: #1f3a80; min-height: 36px;

@@ -235,11 +235,17 @@ test('overlay at 200 % zoom stays inside the window, off the compose box, with e
     assert.ok(!intersects(o.rect, compose), 'not over the compose box');
     assert.ok(o.rect.left >= 0 && o.rect.right <= 640 && o.rect.top >= 0 && o.rect.bottom <= 400, JSON.stringify(o.rect));
     for (const btn of o.buttons) assert.ok(btn.y > o.rect.top && btn.y < o.rect.bottom && btn.x < 640, `${btn.text} visible`);
-    assert.ok(o.scrollable, 'the advice scrolls inside the card');
+    assert.ok(o.scrollable, 'the card scrolls (its buttons stay in view)');
+    await p.page.mouse.move((o.rect.left + o.rect.right) / 2, o.rect.top + 40);
+    await p.page.mouse.wheel(0, 400);
+    await sleep(300);
+    const scrolled = (await visibleOverlays(p))[0];
+    assert.ok(scrolled.bodyVisible > 100, `the advice comes into view when scrolled (${scrolled.bodyVisible}px)`);
+    for (const btn of scrolled.buttons) assert.ok(btn.y > scrolled.rect.top && btn.y < scrolled.rect.bottom, `${btn.text} still visible after scrolling`);
     assert.ok(o.links.some((l) => l.href.includes('report.cybertip.org')), 'US: NCMEC CyberTipline for en-US');
     assert.ok(o.links.some((l) => l.href.includes('takeitdown.ncmec.org')), 'US: Take It Down');
     assert.ok(!o.links.some((l) => l.href.includes('ceop.police.uk')), 'no UK links for en-US');
-    await screenshot(p.page, 'zoom-200-en-US');
+    await screenshot(p.page, 'zoom-200-en-US-scrolled');
     assert.deepEqual(z.unexpected, []);
   } finally { await z.close(); }
 });

@@ -147,7 +147,8 @@ export async function overlays(p) {
         return {
           visible, label, text: d.innerText,
           rect: { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height },
-          scrollable: (() => { const b = d.querySelector('.body'); return b ? b.scrollHeight > b.clientHeight : false; })(),
+          scrollable: d.scrollHeight > d.clientHeight,
+          bodyVisible: (() => { const b = d.querySelector('.body'); if (!b) return 0; const br = b.getBoundingClientRect(); const f = d.querySelector('footer').getBoundingClientRect(); return Math.max(0, Math.min(br.bottom, f.top) - Math.max(br.top, r.top)); })(),
           buttons: [...d.querySelectorAll('button')].map((b) => { const br = b.getBoundingClientRect(); return { text: b.textContent, x: br.left + br.width / 2, y: br.top + br.height / 2, w: br.width, h: br.height }; }),
           links: [...d.querySelectorAll('a')].map((a) => ({ text: a.textContent, href: a.getAttribute('href') })),
           focusedText: this.activeElement ? (this.activeElement.getAttribute('role') || this.activeElement.textContent) : null,
@@ -164,7 +165,7 @@ export async function overlays(p) {
 
 export async function visibleOverlays(p) { return (await overlays(p)).filter((o) => o.visible); }
 
-export async function waitFor(fn, { timeout = 8000, interval = 100 } = {}) {
+export async function waitFor(fn, { timeout = 30000, interval = 100 } = {}) {
   const end = Date.now() + timeout;
   let last;
   while (Date.now() < end) {
