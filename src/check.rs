@@ -18,6 +18,7 @@ pub fn check(rules: RuleSet, mut problems: Vec<Problem>) -> (Option<Detector>, V
             return (None, problems);
         }
     };
+    problems.extend(detector.compile_all());
     problems.extend(check_examples(&detector));
     let ok = !problems.iter().any(Problem::is_error);
     (ok.then_some(detector), problems)

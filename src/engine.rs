@@ -1,23 +1,17 @@
 //! The detector: a rule set compiled once into an immutable matcher, then only queried.
 //!
-//! Scanning a message is one normalisation, one `RegexSet` pass that says which patterns can
-//! match, and a second pass for spans only over those. Volunteer patterns are untrusted input:
-//! each is bounded by size limits and the regex crate guarantees linear-time matching, so a hostile
-//! message or a careless pattern cannot hang the browser.
+//! Scanning a message is one normalisation, one pass that says which patterns can match
+//! (`matcher`), and a second pass for spans only over those. Volunteer patterns are untrusted
+//! input: each is bounded by size limits and the regex crate guarantees linear-time matching, so
+//! a hostile message or a careless pattern cannot hang the browser.
 
 use crate::normalize::{normalize, Normalized};
 use crate::policy::{Level, Policy};
 use crate::rules::{Checked, Problem, Rule, RuleSet};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use crate::matcher::Matcher;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Compiled size allowed for one volunteer pattern.
-pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
-/// Lazy-DFA cache allowed for one pattern.
-pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
-/// Longest pattern source accepted, in bytes.
-pub const PATTERN_MAX_LEN: usize = 4000;
 /// A message longer than this is scanned on its first part only: threats are short, and a huge
 /// paste must not stall anything.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -76,43 +70,60 @@ pub struct MessageScan {
 
 pub struct Detector {
     rules: RuleSet,
-    set: RegexSet,
-    patterns: Vec<Regex>,
-    /// For each pattern of `set`, the index of its rule.
+    matcher: Matcher,
+    /// For each pattern of the matcher, the index of its rule, and where it was written.
     pattern_rule: Vec<usize>,
+    pattern_line: Vec<usize>,
 }
 
 impl Detector {
     /// Compiles every pattern. Any pattern that does not compile, matches the empty string or is
     /// over the limits is an error naming its rule, file and line; nothing is silently dropped.
     pub fn new(rules: RuleSet) -> Checked<Detector> {
-        let mut problems = Vec::new();
-        let mut patterns = Vec::new();
+        let mut sources = Vec::new();
         let mut pattern_rule = Vec::new();
+        let mut pattern_line = Vec::new();
         for (index, rule) in rules.rules.iter().enumerate() {
             for (k, source) in rule.patterns.iter().enumerate() {
-                let line = rule.pattern_lines.get(k).copied().unwrap_or(rule.line);
-                match compile_pattern(source) {
-                    Ok((re, warnings)) => {
-                        for w in warnings {
-                            problems.push(Problem::warning(&rule.file, line, Some(&rule.id), w));
-                        }
-                        patterns.push(re);
-                        pattern_rule.push(index);
-                    }
-                    Err(message) => problems.push(Problem::error(&rule.file, line, Some(&rule.id), message)),
-                }
+                sources.push(source.as_str());
+                pattern_rule.push(index);
+                pattern_line.push(rule.pattern_lines.get(k).copied().unwrap_or(rule.line));
             }
         }
-        if problems.iter().any(Problem::is_error) {
-            return Err(problems);
+        let to_problems = |found: Vec<crate::matcher::PatternProblem>| -> Vec<Problem> {
+            found
+                .into_iter()
+                .map(|p| {
+                    let rule = &rules.rules[pattern_rule[p.index]];
+                    let line = pattern_line[p.index];
+                    if p.error {
+                        Problem::error(&rule.file, line, Some(&rule.id), p.message)
+                    } else {
+                        Problem::warning(&rule.file, line, Some(&rule.id), p.message)
+                    }
+                })
+                .collect()
+        };
+        match Matcher::new(&sources) {
+            Ok((matcher, warnings)) => {
+                let warnings = to_problems(warnings);
+                Ok((Detector { rules, matcher, pattern_rule, pattern_line }, warnings))
+            }
+            Err(errors) => Err(to_problems(errors)),
         }
-        let set = RegexSetBuilder::new(patterns.iter().map(Regex::as_str))
-            .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(patterns.len().max(1)).min(1 << 30))
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(|e| vec![Problem::error("(all packs)", 0, None, format!("the patterns together are too large: {e}"))])?;
-        Ok((Detector { rules, set, patterns, pattern_rule }, problems))
+    }
+
+    /// Compiles every pattern now (scanning compiles each one the first time it is needed) and
+    /// reports those over the size limits. `rules check` and custom packs go through this.
+    pub fn compile_all(&self) -> Vec<Problem> {
+        self.matcher
+            .compile_all()
+            .into_iter()
+            .map(|p| {
+                let rule = &self.rules.rules[self.pattern_rule[p.index]];
+                Problem::error(&rule.file, self.pattern_line[p.index], Some(&rule.id), p.message)
+            })
+            .collect()
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -132,19 +143,19 @@ impl Detector {
         let text = truncate(text, MAX_MESSAGE_BYTES);
         let normalized = normalize(text);
         let mut scan = MessageScan::default();
-        let matched = self.set.matches(&normalized.text);
-        if !matched.matched_any() {
-            return scan;
-        }
         let mut per_rule: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
-        for p in matched.iter() {
+        for p in self.matcher.candidates(&normalized.text) {
+            let mut found = self.matcher.find_iter(p, &normalized.text).filter(|(s, e)| s < e).peekable();
+            if found.peek().is_none() {
+                continue;
+            }
             let spans = per_rule.entry(self.pattern_rule[p]).or_default();
-            for m in self.patterns[p].find_iter(&normalized.text) {
+            for span in found {
                 if spans.len() >= MAX_SPANS_PER_RULE {
                     break;
                 }
-                if m.start() < m.end() && !spans.contains(&(m.start(), m.end())) {
-                    spans.push((m.start(), m.end()));
+                if !spans.contains(&span) {
+                    spans.push(span);
                 }
             }
         }
@@ -169,10 +180,7 @@ impl Detector {
     /// Whether one rule matches a text, as the engine would see it (used for rule examples).
     pub fn rule_matches(&self, rule_index: usize, text: &str) -> bool {
         let normalized = normalize(truncate(text, MAX_MESSAGE_BYTES));
-        self.pattern_rule
-            .iter()
-            .zip(&self.patterns)
-            .any(|(&r, re)| r == rule_index && re.is_match(&normalized.text))
+        self.pattern_rule.iter().enumerate().any(|(p, &r)| r == rule_index && self.matcher.is_match(p, &normalized.text))
     }
 
     /// The verdict for one message on its own.
@@ -273,65 +281,4 @@ pub fn truncate(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
-}
-
-/// Compiles one volunteer pattern with the limits, or says what is wrong with it.
-/// Warnings (the pattern compiles but can never do what was meant) come back with the regex.
-fn compile_pattern(source: &str) -> Result<(Regex, Vec<String>), String> {
-    let source = &decompose_indic(source);
-    if source.len() > PATTERN_MAX_LEN {
-        return Err(format!("pattern is {} bytes long; the limit is {PATTERN_MAX_LEN}", source.len()));
-    }
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(source)
-        .map_err(|e| format!("pattern does not compile:\n{}", indent(&e.to_string())))?;
-    if hir.properties().minimum_len() == Some(0) {
-        return Err(format!("pattern can match the empty string, so it would match every message:\n    {source}"));
-    }
-    let re = RegexBuilder::new(source)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .dfa_size_limit(PATTERN_DFA_LIMIT)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(limit) => {
-                format!("pattern is too large once compiled (over {limit} bytes); split it or bound its repetitions:\n    {source}")
-            }
-            other => format!("pattern does not compile:\n{}", indent(&other.to_string())),
-        })?;
-    let mut warnings = Vec::new();
-    if let Some(c) = uppercase_literal(&hir) {
-        warnings.push(format!("pattern has the upper-case letter `{c}`, but messages are lower-cased before matching, so it can never match:\n    {source}"));
-    }
-    Ok((re, warnings))
-}
-
-/// Messages are normalised to decomposed form, which splits Devanagari nukta letters (`ड़` into
-/// `ड` + `़`); patterns get the same treatment so authors can type either form.
-fn decompose_indic(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    for c in source.chars() {
-        if ('\u{0900}'..='\u{0DFF}').contains(&c) {
-            unicode_normalization::char::decompose_canonical(c, |d| out.push(d));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
-}
-
-/// The first upper-case letter in a literal of the pattern, if any.
-fn uppercase_literal(hir: &regex_syntax::hir::Hir) -> Option<char> {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Literal(lit) => std::str::from_utf8(&lit.0).ok()?.chars().find(|c| c.is_uppercase()),
-        HirKind::Capture(c) => uppercase_literal(&c.sub),
-        HirKind::Repetition(r) => uppercase_literal(&r.sub),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().find_map(uppercase_literal),
-        _ => None,
-    }
 }

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod engine;
 pub mod eval;
+pub mod matcher;
 pub mod normalize;
 pub mod policy;
 pub mod rules;
