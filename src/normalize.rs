@@ -290,7 +290,9 @@ const NUMBER_SUFFIXES: &[&str] = &[
     "p", "usd", "eur", "gbp", "inr", "php", "idr", "brl", "mxn", "rs", "rb", "jt", "bucks",
     "dollars", "euros", "pesos", "rupees", "gb", "mb", "jam", "ore", "horas", "hora", "std",
     "uur", "heures", "ghante", "ghanta", "ghanto", "menit", "minuto", "minutos", "detik", "hari",
-    "din", "oras", "saat", "minuten", "stunden", "giorni", "dias",
+    "din", "oras", "saat", "minuten", "stunden", "stunde", "tage", "giorni", "dias", "hs", "mn",
+    "minuti", "minuut", "ora", "heure", "jours", "e", "euro", "reais", "real", "soles", "lucas",
+    "mil", "fcfa", "chf",
 ];
 
 /// Rewrites leetspeak in one word: only when the word also has letters, and never in a quantity.
@@ -360,6 +362,26 @@ fn is_one_letter_word(c: char) -> bool {
     matches!(c, 'a' | 'i' | 'u' | 'r' | 'y' | 'k' | 'n' | 'o' | 'b' | 'c' | 'x' | 'e' | 'w' | 'm' | 'v')
 }
 
+/// Whether a message is typed letter by letter, words set apart by two or more spaces: most of
+/// its words are single letters and it has such a wide gap.
+fn is_spaced_text(units: &[Unit], single: &impl Fn(usize) -> bool) -> bool {
+    let wide_gap = units.windows(2).any(|w| w[0].c == ' ' && w[1].c == ' ');
+    if !wide_gap {
+        return false;
+    }
+    let (mut words, mut singles) = (0usize, 0usize);
+    for k in 0..units.len() {
+        let starts_word = is_word_char(units[k].c) && (k == 0 || !is_word_char(units[k - 1].c));
+        if starts_word {
+            words += 1;
+            if single(k) {
+                singles += 1;
+            }
+        }
+    }
+    singles >= 6 && singles * 10 >= words * 7
+}
+
 /// Joins runs of three or more single characters separated by one repeated separator.
 fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     let single = |k: usize| -> bool {
@@ -369,6 +391,7 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
         let after_ok = k + 1 >= units.len() || !is_word_char(units[k + 1].c);
         letterish && before_ok && after_ok
     };
+    let spaced_text = is_spaced_text(&units, &single);
     let mut out = Vec::with_capacity(units.len());
     let mut i = 0;
     while i < units.len() {
@@ -403,7 +426,10 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
         let only_chat_words = sep.iter().all(|&c| c == ' ')
             && letters.len() < 4
             && letters.iter().all(|&k| is_one_letter_word(units[k].c));
-        if letters.len() >= 3 && alphabetic >= 2 && !only_chat_words {
+        // In a message typed letter by letter with wider gaps between words ("p a y  m e"),
+        // every group of letters is a word, however short.
+        let spaced_word = spaced_text && sep == [' '] && letters.len() >= 2;
+        if (letters.len() >= 3 && alphabetic >= 2 && !only_chat_words) || spaced_word {
             for &k in &letters {
                 out.push(units[k]);
             }
@@ -503,6 +529,19 @@ mod tests {
     #[test]
     fn long_spaced_runs_of_chat_letters_are_joined() {
         assert_eq!(norm("w a r n a"), "warna");
+    }
+
+    #[test]
+    fn letter_by_letter_messages_keep_their_words() {
+        assert_eq!(norm("p a y  m e  n o w  o r  e v e r y o n e  s e e s"), "pay me now or everyone sees");
+        assert_eq!(norm("p a g a  o  t o d o s  v e n  t u  v i d e o"), "paga o todos ven tu video");
+        assert_eq!(norm("so u r a fan  ok"), "so u r a fan ok", "a few single letters are not spaced text");
+    }
+
+    #[test]
+    fn currency_amounts_stay_numbers() {
+        assert_eq!(norm("R$500 ou 50euro em 24hs"), "r$500 ou 50euro em 24hs");
+        assert_eq!(norm("5minutos 300soles"), "5minutos 300soles");
     }
 
     #[test]
