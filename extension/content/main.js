@@ -180,7 +180,9 @@
         }
       }
       if (st.textMarker) {
-        for (const el of qa(unit, st.textMarker.selector)) {
+        // "scope": the marker sits on an ancestor shared by a run of messages (a sender's group).
+        const scope = st.textMarker.scope ? (unit.closest(st.textMarker.scope) || unit) : unit;
+        for (const el of qa(scope, st.textMarker.selector)) {
           if (rx(st.textMarker.outgoing).test(el.textContent.trim())) return 'out';
         }
       }

@@ -20,7 +20,17 @@ const COMPOSE = {
   'telegram-k': '.input-message-input',
   'telegram-a': '#editable-message-text',
   discord: '[data-slate-editor="true"]',
+  slack: '[data-qa="message_input"] [contenteditable="true"]',
+  x: 'textarea[data-testid="dm-composer-textarea"]',
+  'x-legacy': '[data-testid="dmComposerTextInput"]',
+  twitter: '[data-testid="dmComposerTextInput"]',
+  linkedin: '.msg-form__contenteditable',
+  tinder: 'form textarea',
+  snapchat: '[role="textbox"][contenteditable="true"]',
+  bumble: '.message-field textarea',
 };
+// Sites where a threat split over several incoming messages is tested (below).
+const SPLIT_SITES = ['whatsapp', 'slack', 'x', 'x-legacy', 'twitter', 'linkedin', 'tinder', 'snapchat', 'bumble'];
 
 let b;
 before(async () => { b = await launch({ locale: 'en-GB' }); });
@@ -81,18 +91,36 @@ for (const site of Object.keys(COMPOSE)) {
   });
 }
 
-test('whatsapp: a threat split over several messages is caught, anchored at the message that completes it', async () => {
-  const p = await open(b, 'whatsapp');
-  await p.page.evaluate(() => window.__chat.switchChat('447700900555', '+44 7700 900555'));
-  await receiveOverTime(p, ['heyy', SPLIT[0]], 400);
-  assert.ok(await quiet(p, 1200), 'no warning on a lone possession claim');
-  await receiveOverTime(p, SPLIT.slice(1), 400);
-  const shown = await waitFor(async () => (await visibleOverlays(p))[0]);
-  assert.ok(shown, 'overlay for the split threat');
-  assert.match(shown.text, /post them|pay me \$300/i);
-  await screenshot(p.page, 'whatsapp-split');
-  await p.page.close();
-});
+for (const site of SPLIT_SITES) {
+  test(`${site}: a threat split over several messages is caught, anchored at the message that completes it`, async () => {
+    const p = await open(b, site);
+    if (site === 'whatsapp') await p.page.evaluate(() => window.__chat.switchChat('447700900555', '+44 7700 900555'));
+    await receiveOverTime(p, ['heyy', SPLIT[0]], 400);
+    assert.ok(await quiet(p, 1200), 'no warning on a lone possession claim');
+    await receiveOverTime(p, SPLIT.slice(1), 400);
+    const shown = await waitFor(async () => (await visibleOverlays(p))[0]);
+    assert.ok(shown, 'overlay for the split threat');
+    assert.match(shown.text, /post them|pay me \$300/i);
+    await screenshot(p.page, `${site}-split`);
+    assert.deepEqual(p.errors, [], 'no errors in the page');
+    await p.page.close();
+  });
+}
+
+// Sites that show the sender once per run of messages: the user's own follow-ups carry no sender of
+// their own and must still count as the user's (here the user pastes a threat to ask about it).
+for (const site of ['discord', 'slack', 'linkedin', 'snapchat']) {
+  test(`${site}: the user's own follow-up messages, shown without a sender, never warn`, async () => {
+    const p = await open(b, site, { history: [{ text: 'we met at the gaming tournament last week', time: Date.now() - 600000 }] });
+    await p.page.evaluate(() => window.__chat.send('look what someone sent me'));
+    for (const part of [THREAT, ...SPLIT]) await p.page.evaluate((t) => window.__chat.send(t), part);
+    assert.ok(await quiet(p, 2500), "no overlay on the user's own follow-ups");
+    await p.page.evaluate((t) => window.__chat.receive(t), THREAT);
+    assert.ok(await waitFor(async () => (await visibleOverlays(p))[0]), 'the same words from the other person still warn');
+    assert.deepEqual(p.errors, [], 'no errors in the page');
+    await p.page.close();
+  });
+}
 
 test('telegram-a: a threat already in the history when the chat opens is flagged', async () => {
   const p = await open(b, 'telegram-a', { history: [

@@ -37,6 +37,14 @@ export const SITES = {
   'telegram-k': { url: 'https://web.telegram.org/k/#777000', file: 'telegram-k.html' },
   'telegram-a': { url: 'https://web.telegram.org/a/#777000', file: 'telegram-a.html' },
   discord: { url: 'https://discord.com/channels/@me/1100000000000000001', file: 'discord.html' },
+  slack: { url: 'https://app.slack.com/client/T0EXAMPLE01/D0EXAMPLE02', file: 'slack.html' },
+  x: { url: 'https://x.com/i/chat/1500000000000000001-1600000000000000002', file: 'x.html' },
+  'x-legacy': { url: 'https://x.com/messages/1500000000000000001-1600000000000000002', file: 'x.html' },
+  twitter: { url: 'https://twitter.com/messages/1500000000000000001-1600000000000000002', file: 'x.html' },
+  linkedin: { url: 'https://www.linkedin.com/messaging/thread/2-ZXhhbXBsZTE=/', file: 'linkedin.html' },
+  tinder: { url: 'https://tinder.com/app/messages/5f0c0ffee00000000000000a5f0c0ffee00000000000000b', file: 'tinder.html' },
+  snapchat: { url: 'https://www.snapchat.com/web/0c1b2a39-4857-4a6b-9c8d-7e6f5a4b3c2d', file: 'snapchat.html' },
+  bumble: { url: 'https://eu1.bumble.com/app/connections', file: 'bumble.html' },
   untargeted: { url: 'https://chat.example.org/', file: 'untargeted.html' },
 };
 const HOSTS = new Set(Object.values(SITES).map((s) => new URL(s.url).host));
