@@ -238,13 +238,14 @@ impl Detector {
     /// Combines the categories of some scans into a verdict.
     pub fn decide(&self, scans: &[&MessageScan]) -> Verdict {
         let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
-        for scan in scans {
+        let policy = &self.rules.policy;
+        let reports = |scan: &MessageScan| policy.reported_by.iter().any(|c| scan.weights.contains_key(c));
+        for scan in scans.iter().filter(|s| !reports(s)) {
             for (c, &w) in &scan.weights {
                 let e = seen.entry(c.as_str()).or_insert(0);
                 *e = (*e).max(w);
             }
         }
-        let policy = &self.rules.policy;
         let (level, score) = policy.decide(&seen);
         Verdict {
             warn: level >= policy.warn_from && level > Level::None,

@@ -51,6 +51,10 @@ pub struct Policy {
     pub window: Window,
     pub score: ScorePolicy,
     pub categories: BTreeMap<String, Category>,
+    /// Categories that mark a message as talking about blackmail rather than making it (news,
+    /// awareness posts, someone telling a friend what happened): such a message counts for nothing.
+    #[serde(default)]
+    pub reported_by: Vec<String>,
     #[serde(default, rename = "combo")]
     pub combos: Vec<Combo>,
 }
@@ -119,7 +123,7 @@ impl Policy {
     pub fn unknown_categories(&self) -> Vec<String> {
         let mut unknown = Vec::new();
         for combo in &self.combos {
-            for c in combo.all.iter().chain(&combo.any) {
+            for c in combo.all.iter().chain(&combo.any).chain(&self.reported_by) {
                 if !self.categories.contains_key(c) && !unknown.contains(c) {
                     unknown.push(c.clone());
                 }

@@ -150,7 +150,7 @@ fn pack_writes_what_the_engine_loads() {
     let out = run(&["pack", "tests/packs/mini", "-o", file.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let set: extortion_guard::RuleSet = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(set.rules.len(), 6);
+    assert_eq!(set.rules.len(), 7);
     let (d, _) = extortion_guard::Detector::new(set).unwrap();
     assert!(d.scan("pay 300 or everyone sees it").warn);
     std::fs::remove_dir_all(dir).ok();

@@ -151,3 +151,15 @@ fn devanagari_nukta_letters_match_either_form() {
     assert_eq!(d.scan("\u{0921}\u{093C}ा").hits.len(), 1);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_message_reporting_a_threat_counts_for_nothing() {
+    let d = mini();
+    let v = d.scan("Scammers might say: pay 300 or everyone sees it");
+    assert_eq!(v.level, Level::None, "{v:?}");
+    assert!(!v.warn);
+    // Nor does it add to the conversation it is in.
+    let c = d.assess(&[msg("scammers say i have ur video", 0.0), msg("pay 300", 1.0)]);
+    assert!(!c.conversation.warn, "{:?}", c.conversation);
+    assert!(d.assess(&[msg("i have ur video", 0.0), msg("pay 300", 1.0)]).conversation.warn);
+}
