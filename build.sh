@@ -78,7 +78,7 @@ ensure_node() {
 chromium_binary() { dpkg -L chromium 2>/dev/null | grep -m1 'lib/chromium/chromium$'; }
 
 ensure_browsers() {
-  apt_install chromium firefox-esr
+  apt_install chromium chromium-l10n firefox-esr   # chromium-l10n: the UI languages chrome.i18n follows
   export EG_CHROMIUM; EG_CHROMIUM=$(chromium_binary)
   [ -x "$EG_CHROMIUM" ] || die "Chromium binary not found"
   export EG_FIREFOX; EG_FIREFOX=$(command -v firefox-esr)

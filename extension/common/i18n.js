@@ -4,6 +4,7 @@
 //   import { t, fill, uiLanguage } from '../common/i18n.js';
 //   t('popup_title')                      -> the translated string
 //   t('popup_checked', [String(n)])       -> with $1 … $9 placeholders filled
+//   t('maybe_missing', null, 'English')   -> the fallback when no locale has the key
 //   fill()                                -> translates the whole document once the DOM is there:
 //     <h1 data-i18n="options_title"></h1>                 textContent (never innerHTML)
 //     <input data-i18n-attr="placeholder=key;aria-label=key2">  attributes
@@ -12,11 +13,12 @@
 // Content scripts cannot import modules; the overlay calls chrome.i18n.getMessage directly.
 const api = globalThis.chrome ?? globalThis.browser;
 
-// A missing key shows as the key itself, so a forgotten translation is visible (and tests catch it).
-export function t(key, subs) {
+// A missing key shows as the fallback if given, else as the key itself, so a forgotten
+// translation is visible (and tests catch it).
+export function t(key, subs, fallback) {
   let s = '';
   try { s = api.i18n.getMessage(key, subs); } catch { /* not in an extension page */ }
-  return s || key;
+  return s || (fallback ?? key);
 }
 
 export function uiLanguage() {

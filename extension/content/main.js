@@ -480,6 +480,7 @@
       key: best.key,
       level: best.level,
       labels: best.labels,
+      categories: best.categories,
       phrases: best.phrases,
       composeSelectors: current?.ad?.compose || generic.compose,
       logElement: current?.log,

@@ -63,6 +63,18 @@ button:hover { filter: brightness(0.95); }
 @media (prefers-reduced-motion: no-preference) { .card { transition: top 80ms linear, left 80ms linear; } }
 `;
 
+  // ------------------------------------------------------------------------------- language
+  // Strings follow the browser's language through _locales (English when it has no translation).
+  // LANG is the language actually in use, so report-link labels match the rest of the card.
+  const i18n = globalThis.chrome?.i18n ?? globalThis.browser?.i18n;
+  function t(key, subs, fallback) {
+    let s = '';
+    try { s = i18n.getMessage(key, subs); } catch { /* no extension API (unit tests) */ }
+    return s || fallback || key;
+  }
+  const LANG = t('lang', null, 'en');
+  const localised = (l) => ({ ...l, ...((l.i18n && l.i18n[LANG]) || {}) });
+
   let sheet = null;
   function styles() {
     if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS_TEXT); }
@@ -101,7 +113,8 @@ button:hover { filter: brightness(0.95); }
     return e;
   }
 
-  function linkItem(l) {
+  function linkItem(link) {
+    const l = localised(link);
     const li = el('li');
     if (l.url) {
       li.append(el('a', { href: l.url, target: '_blank', rel: 'noopener noreferrer', text: l.label }));
@@ -123,7 +136,7 @@ button:hover { filter: brightness(0.95); }
     const id = `eg-${++seq}`;
     const r = DATA.links.regions[region] || DATA.links.regions.OTHER;
     const card = el('div', {
-      class: 'card', role: 'alertdialog', 'aria-modal': 'false',
+      class: 'card', role: 'alertdialog', 'aria-modal': 'false', lang: LANG,
       'aria-labelledby': `${id}-h`, 'aria-describedby': `${id}-d`, tabindex: '-1',
     });
     card.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); dismiss(); } });
@@ -131,43 +144,44 @@ button:hover { filter: brightness(0.95); }
     const header = el('header', null,
       el('div', { class: 'shield', 'aria-hidden': 'true', text: '!' }),
       el('div', null,
-        el('h2', { id: `${id}-h`, text: 'This message looks like a blackmail script' }),
-        el('p', { class: 'calm', id: `${id}-d`, text: 'You are not in trouble. Criminals send messages like this to many people to scare them into paying. Here is what helps.' })));
+        el('h2', { id: `${id}-h`, text: t('overlay_title') }),
+        el('p', { class: 'calm', id: `${id}-d`, text: t('overlay_calm') })));
 
     const body = el('div', { class: 'body' });
     // Why
-    body.append(el('h3', { text: 'Why you are seeing this' }));
+    body.append(el('h3', { text: t('overlay_why') }));
     const why = el('ul');
-    for (const label of (info.labels || []).slice(0, 6)) why.append(el('li', { text: capital(label) }));
+    // Category labels by id from _locales; the engine's English label when there is no translation.
+    const cats = info.categories || [];
+    (info.labels || []).slice(0, 6).forEach((label, i) => why.append(el('li', { text: capital(cats[i] ? t(`category_${cats[i]}`, null, label) : label) })));
     body.append(why);
     const phrases = (info.phrases || []).filter(Boolean).slice(0, 5);
     if (phrases.length) {
-      const p = el('p', { class: 'phrases' }, document.createTextNode('Words that matched: '));
+      const p = el('p', { class: 'phrases' }, document.createTextNode(t('overlay_matched') + ' '));
       for (const ph of phrases) p.append(el('span', { class: 'phrase', text: `“${ph.length > 80 ? ph.slice(0, 77) + '…' : ph}”` }));
       body.append(p);
     }
     // What to do
-    body.append(el('h3', { text: 'What to do now' }));
+    body.append(el('h3', { text: t('overlay_what_to_do') }));
     const adv = el('ol', { class: 'advice' });
-    for (const a of DATA.links.advice) adv.append(el('li', null, el('b', { text: a.title }), document.createTextNode(' ' + a.text)));
+    for (const a of DATA.links.advice) adv.append(el('li', null, el('b', { text: t(`advice_${a.key}_title`, null, a.title) }), document.createTextNode(' ' + t(`advice_${a.key}_text`, null, a.text))));
     body.append(adv);
     // Where to report
-    body.append(el('h3', { text: `Where to get help (${r.name})` }));
-    const groups = [['under18', 'If you are under 18'], ['adult', 'If you are 18 or over'], ['everyone', 'Everyone']];
-    for (const [key, title] of groups) {
+    body.append(el('h3', { text: t('overlay_where_help', [t(`region_${region in DATA.links.regions ? region : 'OTHER'}`, null, r.name)]) }));
+    for (const key of ['under18', 'adult', 'everyone']) {
       const items = r.links.filter((l) => l.for === key);
       if (!items.length) continue;
-      body.append(el('p', { class: 'group', text: title }));
+      body.append(el('p', { class: 'group', text: t(`group_${key}`) }));
       const ul = el('ul');
       for (const l of items) ul.append(linkItem(l));
       body.append(ul);
     }
-    body.append(el('p', { class: 'note', text: 'Extortion Guard checked this on your device. Nothing was sent anywhere.' }));
+    body.append(el('p', { class: 'note', text: t('overlay_local_note') }));
 
     const footer = el('footer', null,
-      el('button', { type: 'button', class: 'primary', text: 'Get help', on: { click: () => globalThis.EG_CONTENT?.openHelp(region) } }),
-      el('button', { type: 'button', text: 'Not a threat', title: 'No more warnings in this chat (you can undo this)', on: { click: notAThreat } }),
-      el('button', { type: 'button', text: 'Dismiss', on: { click: dismiss } }));
+      el('button', { type: 'button', class: 'primary', text: t('overlay_get_help'), on: { click: () => globalThis.EG_CONTENT?.openHelp(region) } }),
+      el('button', { type: 'button', text: t('overlay_not_threat'), title: t('overlay_not_threat_title'), on: { click: notAThreat } }),
+      el('button', { type: 'button', text: t('overlay_dismiss'), on: { click: dismiss } }));
 
     card.append(header, body, footer);
     return card;
@@ -176,11 +190,11 @@ button:hover { filter: brightness(0.95); }
   function capital(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }
 
   function mutedCard(conv) {
-    const card = el('div', { class: 'card', role: 'alertdialog', 'aria-modal': 'false', 'aria-label': 'Warnings turned off for this chat', tabindex: '-1' });
-    const p = el('p', { class: 'muted-note', text: 'Warnings are off for this chat. You can turn them back on here or on the Extortion Guard help page.' });
+    const card = el('div', { class: 'card', role: 'alertdialog', 'aria-modal': 'false', 'aria-label': t('overlay_muted_label'), tabindex: '-1', lang: LANG });
+    const p = el('p', { class: 'muted-note', text: t('overlay_muted_note') });
     const footer = el('footer', null,
-      el('button', { type: 'button', class: 'primary', text: 'Undo', on: { click: () => { globalThis.EG_CONTENT?.setMuted(conv, false); restore(); } } }),
-      el('button', { type: 'button', text: 'Close', on: { click: () => removeAll() } }));
+      el('button', { type: 'button', class: 'primary', text: t('overlay_undo'), on: { click: () => { globalThis.EG_CONTENT?.setMuted(conv, false); restore(); } } }),
+      el('button', { type: 'button', text: t('overlay_close'), on: { click: () => removeAll() } }));
     card.addEventListener('keydown', (e) => { if (e.key === 'Escape') removeAll(); });
     card.append(p, footer);
     return card;

@@ -24,7 +24,10 @@ test('the region follows the browser language', () => {
   assert.equal(regionFor(['en-IE']), 'IE');
   assert.equal(regionFor(['ga']), 'IE');
   assert.equal(regionFor(['de-DE', 'de']), 'OTHER');
-  assert.equal(regionFor(['pt-BR']), 'OTHER');
+  assert.equal(regionFor(['pt-BR']), 'BR');
+  assert.equal(regionFor(['es-US', 'es']), 'US');
+  assert.equal(regionFor(['es-ES', 'es']), 'OTHER');
+  assert.equal(regionFor(['fr-FR', 'fr']), 'OTHER');
   assert.equal(regionFor(['en', 'en-GB']), 'UK', 'a bare language falls through to the next');
 });
 

@@ -70,6 +70,9 @@ export async function launch({ locale = 'en-GB', viewport = { width: 1280, heigh
     locale,
     viewport,
     deviceScaleFactor,
+    // On Linux, Chromium's UI language (which chrome.i18n follows) comes from LANGUAGE, not --lang;
+    // it needs Debian's chromium-l10n for anything but en-US.
+    env: { ...process.env, LANGUAGE: locale.replace('-', '_') },
     args: [
       `--disable-extensions-except=${extension}`, `--load-extension=${extension}`,
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
