@@ -35,12 +35,14 @@ export function cleanRequest(req) {
 const ORDER = ['threat', 'revenge', 'demand', 'payment', 'deadline', 'more_images', 'possession', 'video_call', 'webcam_scam', 'audience', 'shaming', 'legal', 'isolation'];
 function rank(c) { const i = ORDER.indexOf(c); return i < 0 ? ORDER.length : i; }
 
-// One verdict for the message at `index`, seen as the newest of its conversation.
-export function decide(det, verdicts, offset, index) {
+// One verdict for the message at `index`, seen as the newest of its conversation. `warnFrom` is
+// the user's sensitivity ('low' | 'medium' | 'high'); without it the policy's own threshold holds.
+export function decide(det, verdicts, offset, index, warnFrom) {
   const conv = verdicts.conversation;
   const own = verdicts.message;
   const out = { index, warn: false, level: conv.level, score: conv.score };
-  if (!conv.warn) return out;
+  const warn = warnFrom ? det.warnsAt(conv.level, warnFrom) : conv.warn;
+  if (!warn) return out;
   let anchorLocal = -1;
   const newestLocal = index - offset;
   if (own.hits && own.hits.length) anchorLocal = newestLocal;
@@ -60,6 +62,14 @@ export function decide(det, verdicts, offset, index) {
   const low = phrases.map((p) => p.toLowerCase());
   const distinct = phrases.filter((p, i) => !low.some((o, j) => j !== i && o.length > low[i].length && o.includes(low[i])));
   const categories = [...conv.categories].sort((a, b) => rank(a) - rank(b));
+  // The rules that fired, with their phrases: the evidence file lists them.
+  const rules = new Map();
+  for (const h of conv.hits || []) {
+    const r = rules.get(h.rule) || { id: h.rule, category: h.category, phrases: [] };
+    const t = String(h.text || '').trim();
+    if (t && !r.phrases.includes(t)) r.phrases.push(t);
+    rules.set(h.rule, r);
+  }
   return {
     ...out,
     warn: true,
@@ -67,18 +77,20 @@ export function decide(det, verdicts, offset, index) {
     categories,
     labels: categories.map((c) => det.categoryLabel(c) || c),
     phrases: distinct.slice(0, 8),
+    rules: [...rules.values()],
   };
 }
 
 // Evaluates every requested index as "the newest message" with the window before it.
 export function assessBatch(det, req, win = 12) {
   const r = cleanRequest(req);
+  const warnFrom = ['low', 'medium', 'high'].includes(req?.warnFrom) ? req.warnFrom : null;
   if (!r) return [];
   const results = [];
   for (const i of r.evaluate) {
     const from = Math.max(0, i - win + 1);
     const v = det.assessConversation(r.messages.slice(from, i + 1));
-    const d = decide(det, v, from, i);
+    const d = decide(det, v, from, i, warnFrom);
     d.index += r.shift;
     if (d.anchor !== undefined) d.anchor += r.shift;
     results.push(d);

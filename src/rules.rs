@@ -284,6 +284,16 @@ pub fn build(policy_file: &str, policy_text: &str, packs: &[(String, String)]) -
         problems.push(Problem::error(policy_file, 1, None, format!("a combo names the unknown category `{c}`")));
     }
     let mut rules: Vec<Rule> = Vec::new();
+    parse_packs(packs, &mut rules, &mut problems);
+    problems.extend(check_references(&policy, &rules));
+    if problems.iter().any(Problem::is_error) {
+        return Err(problems);
+    }
+    Ok((RuleSet { format: FORMAT, policy, rules }, problems))
+}
+
+/// Parses each pack, adding its rules and its problems (a broken pack adds only problems).
+fn parse_packs(packs: &[(String, String)], rules: &mut Vec<Rule>, problems: &mut Vec<Problem>) {
     for (file, text) in packs {
         match parse_pack(file, text) {
             Ok((mut r, warnings)) => {
@@ -293,11 +303,6 @@ pub fn build(policy_file: &str, policy_text: &str, packs: &[(String, String)]) -
             Err(p) => problems.extend(p),
         }
     }
-    problems.extend(check_references(&policy, &rules));
-    if problems.iter().any(Problem::is_error) {
-        return Err(problems);
-    }
-    Ok((RuleSet { format: FORMAT, policy, rules }, problems))
 }
 
 /// Ids unique, categories and languages known to the policy.
@@ -326,15 +331,7 @@ impl RuleSet {
     pub fn with_packs(&self, packs: &[(String, String)]) -> Checked<RuleSet> {
         let mut problems = Vec::new();
         let mut rules = self.rules.clone();
-        for (file, text) in packs {
-            match parse_pack(file, text) {
-                Ok((mut r, warnings)) => {
-                    problems.extend(warnings);
-                    rules.append(&mut r);
-                }
-                Err(p) => problems.extend(p),
-            }
-        }
+        parse_packs(packs, &mut rules, &mut problems);
         problems.extend(check_references(&self.policy, &rules));
         if problems.iter().any(Problem::is_error) {
             return Err(problems);

@@ -18,6 +18,7 @@
   const api = globalThis.chrome ?? globalThis.browser;
   if (!DATA || !api?.runtime?.id) return;
   if (window.top !== window) return; // never in frames
+  try { if (globalThis.EG_CONTENT?.alive?.()) return; } catch { /* an orphan of a reloaded extension */ } // injected twice
 
   const SLICE_MS = 8;               // work per slice
   const MAX_QUEUE = 400;            // more queued nodes than this → one rescan instead
@@ -34,16 +35,21 @@
   }
 
   const host = location.hostname;
-  const siteAdapters = DATA.sites.filter((s) => s.id !== 'generic' && s.hosts.includes(host));
   const generic = DATA.sites.find((s) => s.id === 'generic');
+  let siteAdapters = DATA.sites.filter((s) => s.id !== 'generic' && s.hosts.includes(host));
+  // A site the user protected from the popup (content/generic.js runs first there): the generic adapter.
+  const genericHere = !siteAdapters.length && globalThis.EG_GENERIC === true;
+  if (genericHere) siteAdapters = [generic];
   if (!siteAdapters.length) return; // not a page we target: do nothing at all
+  // The keys this page is paused under (settings `off`): its adapters' ids, or its host name.
+  const pauseKeys = genericHere ? [host] : siteAdapters.map((a) => a.id);
 
   function pathActive(ad) {
     if (!ad.paths || !ad.paths.length) return true;
     const p = location.pathname;
     return ad.paths.some((src) => rx(src).test(p));
   }
-  function activeAdapters() { return siteAdapters.filter(pathActive); }
+  function activeAdapters() { return siteAdapters.filter((a) => !off.has(a.id) && !off.has(host) && pathActive(a)); }
 
   function q(root, sels) {
     for (const s of sels || []) {
@@ -247,6 +253,10 @@
   let lastUrl = location.href;
   let muted = new Set();
   let dismissed = new Set();
+  let off = new Set();            // paused sites (settings `off`)
+  const prefs = { region: null, under18: false, sensitivity: null };
+  const counts = { checked: 0, warnings: 0 }; // this tab, for the popup
+  const warnedKeys = new Set();
 
   function conv(id) {
     let c = convs.get(id);
@@ -441,6 +451,7 @@
       type: 'assess',
       messages: slice.map((r) => (r.time !== undefined ? { text: r.text, time: r.time } : { text: r.text })),
       evaluate: evalIdx.map((i) => i - from),
+      warnFrom: prefs.sensitivity || undefined,
     };
     c.inflight = true;
     let p;
@@ -465,6 +476,7 @@
   }
 
   function onVerdicts(convId, c, slice, results) {
+    counts.checked += (results || []).length;
     let best = null;
     for (const r of results || []) {
       if (!r.warn) continue;
@@ -475,6 +487,7 @@
     }
     if (!best) return;
     if (muted.has(convId) || dismissed.has(best.key)) return;
+    if (!warnedKeys.has(best.key)) { warnedKeys.add(best.key); counts.warnings += 1; }
     globalThis.EG_OVERLAY?.show({
       conv: convId,
       key: best.key,
@@ -482,24 +495,90 @@
       labels: best.labels,
       categories: best.categories,
       phrases: best.phrases,
+      rules: best.rules,
       composeSelectors: current?.ad?.compose || generic.compose,
       logElement: current?.log,
     }, elementOfKey);
   }
 
   // ---------------------------------------------------------------------------------- settings
+  // The same keys and defaults as common/settings.js (a content script cannot import it).
+  function applySettings(s) {
+    if ('muted' in s) muted = new Set(s.muted || []);
+    if ('dismissed' in s) dismissed = new Set(s.dismissed || []);
+    if ('off' in s) off = new Set(s.off || []);
+    if ('region' in s) prefs.region = s.region || null;
+    if ('under18' in s) prefs.under18 = s.under18 === true;
+    if ('sensitivity' in s) prefs.sensitivity = s.sensitivity || null;
+  }
   function loadSettings() {
     try {
-      api.storage.local.get(['muted', 'dismissed']).then((s) => {
-        muted = new Set(s.muted || []);
-        dismissed = new Set(s.dismissed || []);
+      api.storage.local.get(['muted', 'dismissed', 'off', 'region', 'under18', 'sensitivity']).then((s) => {
+        applySettings(s);
+        ensureObserving();
       }, () => {});
       api.storage.onChanged.addListener((changes, area) => {
         if (area !== 'local' || stopped) return;
-        if (changes.muted) muted = new Set(changes.muted.newValue || []);
-        if (changes.dismissed) dismissed = new Set(changes.dismissed.newValue || []);
+        const s = {};
+        for (const [k, v] of Object.entries(changes)) s[k] = v.newValue;
+        applySettings(s);
+        if ('off' in s) ensureObserving();
       });
     } catch { /* storage unavailable: defaults */ }
+  }
+
+  // The popup asks each tab what the extension does there.
+  function status() {
+    return {
+      supported: !genericHere, generic: genericHere, site: genericHere ? host : siteAdapters[0].name, host, pauseKeys,
+      paused: off.has(host) || pauseKeys.every((k) => off.has(k)),
+      active: observing, chat: !!current, checked: counts.checked, warnings: counts.warnings,
+    };
+  }
+  try {
+    api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+      if (stopped || !msg || msg.type !== 'eg-status' || sender.id !== api.runtime.id) return false;
+      sendResponse(status());
+      return false;
+    });
+  } catch { /* ignore */ }
+
+  // ---------------------------------------------------------------------------------- evidence
+  // The conversation as the page shows it around the warning (both directions), read the same way
+  // as for scanning: sender, time, text, direction. content/evidence.js turns it into the files.
+  const EVIDENCE_BEFORE = 60;
+  const EVIDENCE_AFTER = 20;
+  function shownTime(unit) {
+    const t = unit.querySelector('time');
+    if (t) return (t.getAttribute('datetime') || '').trim() || t.textContent.trim() || null;
+    const pre = unit.querySelector('[data-pre-plain-text]');
+    const m = pre && /^\[([^\]]+)\]/.exec(pre.getAttribute('data-pre-plain-text') || '');
+    return m ? m[1].trim() : null;
+  }
+  function evidence(info) {
+    const found = current && current.conv === info.conv && current.log.isConnected ? current : null;
+    const messages = [];
+    if (found) {
+      const all = units(found.ad, found.log, found.sel);
+      const anchorEl = elementOfKey.get(info.key);
+      let at = all.indexOf(anchorEl);
+      if (at < 0) at = all.length - 1;
+      let prev = null;
+      for (const u of all.slice(Math.max(0, at - EVIDENCE_BEFORE), at + EVIDENCE_AFTER + 1)) {
+        const text = textOf(found.ad, u);
+        const dir = directionOf(found.ad, u, found.log, prev ? { author: prev.__egAuthor } : null);
+        prev = u;
+        if (!text) continue;
+        const time = found.ad.time ? timeOf(found.ad.time, u) : undefined;
+        const sender = (found.ad.sender && attrFrom(u, found.ad.sender)) || (dir === 'out' ? 'You' : u.__egAuthor || null);
+        messages.push({
+          direction: dir === 'out' ? 'outgoing' : dir === 'in' ? 'incoming' : 'unknown',
+          sender, time: time !== undefined ? new Date(time).toISOString() : null, timeShown: shownTime(u), text,
+          warned: u === anchorEl,
+        });
+      }
+    }
+    return { site: found ? found.ad.name : siteAdapters[0].name, conversation: info.conv, messages };
   }
 
   globalThis.EG_CONTENT = {
@@ -513,6 +592,8 @@
       if (on) muted.add(convId); else muted.delete(convId);
       try { api.storage.local.set({ muted: [...muted] }); } catch { /* ignore */ }
     },
+    prefs: () => ({ ...prefs }),
+    evidence,
     openHelp(region) {
       try { api.runtime.sendMessage({ type: 'open-help', region }).catch?.(() => {}); } catch { stop(); }
     },

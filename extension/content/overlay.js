@@ -48,6 +48,10 @@ button {
 button.primary { background: #3557a8; color: #fff; }
 button:hover { filter: brightness(0.95); }
 .muted-note { padding: 12px 14px; }
+.evidence { margin: 10px 0 2px; padding: 8px 10px; border: 1px solid #c9d5f0; border-radius: 8px; background: #f7f9fd; }
+.evidence .note { margin: 6px 0 0; }
+.saved { margin: 4px 0 0; font-size: 13px; color: #1f5130; overflow-wrap: anywhere; }
+.saved:empty { display: none; }
 @media (prefers-color-scheme: dark) {
   .card { background: #111a2e; color: #e6ebf5; border-color: #7f9be0; }
   header { background: #1b2744; border-color: #2d3b60; }
@@ -57,6 +61,8 @@ button:hover { filter: brightness(0.95); }
   a { color: #9dbbff; }
   .group { color: #9db4ee; }
   footer { background: #16203a; border-color: #2d3b60; }
+  .evidence { background: #16203a; border-color: #2d3b60; }
+  .saved { color: #9fe0b4; }
   button { background: #16203a; color: #dbe5ff; border-color: #7f9be0; }
   button.primary { background: #5a7bd0; color: #0b1020; }
 }
@@ -166,9 +172,16 @@ button:hover { filter: brightness(0.95); }
     const adv = el('ol', { class: 'advice' });
     for (const a of DATA.links.advice) adv.append(el('li', null, el('b', { text: t(`advice_${a.key}_title`, null, a.title) }), document.createTextNode(' ' + t(`advice_${a.key}_text`, null, a.text))));
     body.append(adv);
+    // Keep the evidence: the conversation as text, before anyone deletes it.
+    const saved = el('p', { class: 'saved', role: 'status' });
+    body.append(el('div', { class: 'evidence' },
+      el('button', { type: 'button', text: t('overlay_save_evidence'), on: { click: () => saveEvidence(saved) } }),
+      el('p', { class: 'note', text: t('overlay_evidence_why') }), saved));
     // Where to report
     body.append(el('h3', { text: t('overlay_where_help', [t(`region_${region in DATA.links.regions ? region : 'OTHER'}`, null, r.name)]) }));
-    for (const key of ['under18', 'adult', 'everyone']) {
+    // "I am under 18" (options): the under-18 services, and none of the adults-only ones.
+    const under18 = !!globalThis.EG_CONTENT?.prefs?.().under18;
+    for (const key of under18 ? ['under18', 'everyone'] : ['under18', 'adult', 'everyone']) {
       const items = r.links.filter((l) => l.for === key);
       if (!items.length) continue;
       body.append(el('p', { class: 'group', text: t(`group_${key}`) }));
@@ -185,6 +198,17 @@ button:hover { filter: brightness(0.95); }
 
     card.append(header, body, footer);
     return card;
+  }
+
+  function saveEvidence(status) {
+    if (!current) return;
+    try {
+      const convo = globalThis.EG_CONTENT?.evidence(current.info) || { messages: [] };
+      globalThis.EG_EVIDENCE.save(current.info, convo, current.shadow);
+      status.textContent = t('overlay_evidence_saved');
+    } catch (e) {
+      status.textContent = t('overlay_evidence_failed', [String(e && e.message || e)]);
+    }
   }
 
   function capital(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }
@@ -314,7 +338,7 @@ button:hover { filter: brightness(0.95); }
     elements = elementOfKey;
     if (current && current.info.key === info.key && current.host.isConnected) { current.info = { ...current.info, ...info }; place(); return; }
     removeAll();
-    const region = regionCode();
+    const region = (() => { const r = globalThis.EG_CONTENT?.prefs?.().region; return r && DATA.links.regions[r] ? r : regionCode(); })();
     const host = document.createElement('div');
     const s = host.style;
     s.setProperty('all', 'initial', 'important');
