@@ -5,7 +5,7 @@
 // It makes no network requests: the engine and the rule pack are files inside the extension.
 import init, { Detector } from './engine/extortion_guard.js';
 import { assessBatch, windowSize } from './assess.js';
-import { loadSettings } from './common/settings.js';
+import { loadSettings, grantedOrigins as granted } from './common/settings.js';
 
 const api = globalThis.chrome ?? globalThis.browser;
 let engine = null;
@@ -57,12 +57,9 @@ api.storage.onChanged.addListener((changes, area) => {
 // granted (from the popup or from the browser's own site-access settings), the content script runs
 // there with the generic adapter: registered so it persists, and injected into tabs already open.
 const GENERIC_ID = 'eg-generic';
-export const GENERIC_JS = ['content/data.js', 'content/generic.js', 'content/evidence.js', 'content/overlay.js', 'content/main.js'];
+const GENERIC_JS = ['content/data.js', 'content/generic.js', 'content/evidence.js', 'content/overlay.js', 'content/main.js'];
 
-function grantedOrigins(origins) {
-  const fixed = new Set((api.runtime.getManifest().content_scripts || []).flatMap((c) => c.matches || []));
-  return (origins || []).filter((o) => !fixed.has(o) && /^https:\/\/[^*/]+\/\*$/.test(o));
-}
+const grantedOrigins = (origins) => granted(api.runtime.getManifest(), origins);
 
 async function syncGenericScripts() {
   if (!api.scripting?.registerContentScripts) return [];

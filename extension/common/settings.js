@@ -69,6 +69,13 @@ export function regionFromLanguages(languages, regions) {
   return 'OTHER';
 }
 
+// The origins the user granted from the popup ("Protect this site"): granted https origins that
+// are not among the manifest's own content-script sites.
+export function grantedOrigins(manifest, origins) {
+  const fixed = new Set((manifest.content_scripts || []).flatMap((c) => c.matches || []));
+  return (origins || []).filter((o) => !fixed.has(o) && /^https:\/\/[^*/]+\/\*$/.test(o));
+}
+
 // The key a site is paused under: its adapter id when it has one, else its host name.
 export function siteKey(sites, hostname) {
   const ad = sites.find((s) => s.id !== 'generic' && s.hosts.includes(hostname));

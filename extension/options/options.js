@@ -8,7 +8,7 @@
 // only after Detector.check accepted it, so a broken pack never replaces a working one. Everything
 // is written into the page as text.
 import { t, fill } from '../common/i18n.js';
-import { loadSettings, regionFromLanguages, LEVELS } from '../common/settings.js';
+import { loadSettings, regionFromLanguages, grantedOrigins, LEVELS } from '../common/settings.js';
 
 const api = globalThis.chrome ?? globalThis.browser;
 const DATA = globalThis.EG_DATA;
@@ -65,10 +65,6 @@ function renderSensitivity(s) {
 }
 
 // ------------------------------------------------------------------------------ sites
-function grantedOrigins(origins) {
-  const fixed = new Set((api.runtime.getManifest().content_scripts || []).flatMap((c) => c.matches || []));
-  return (origins || []).filter((o) => !fixed.has(o) && /^https:\/\/[^*/]+\/\*$/.test(o));
-}
 
 async function renderSites() {
   const off = new Set((await get('off')) || []);
@@ -85,7 +81,7 @@ async function renderSites() {
   };
   for (const s of DATA.sites.filter((x) => x.id !== 'generic')) toggle(s.id, `${s.name} (${s.hosts.join(', ')})`);
   const { origins } = await api.permissions.getAll();
-  for (const o of grantedOrigins(origins)) {
+  for (const o of grantedOrigins(api.runtime.getManifest(), origins)) {
     const hostName = new URL(o.replace('/*', '/')).hostname;
     const remove = el('button', { type: 'button', text: t('options_site_forget'), on: { click: async () => { await api.permissions.remove({ origins: [o] }); renderSites(); } } });
     toggle(hostName, t('options_site_granted', [hostName]), remove);

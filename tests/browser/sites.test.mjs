@@ -68,7 +68,7 @@ for (const site of Object.keys(COMPOSE)) {
     assert.match(shown.text, /pay me \$500/i, 'the matched phrase is shown');
     assert.match(shown.text, /Don't pay/);
     assert.match(shown.text, /not your fault/i);
-    assert.deepEqual(shown.buttons.map((x) => x.text), ['Get help', 'Not a threat', 'Dismiss']);
+    assert.deepEqual(shown.buttons.map((x) => x.text), ['Save evidence', 'Get help', 'Not a threat', 'Dismiss']);
     assert.ok(shown.links.some((l) => l.href.includes('ceop.police.uk')), 'UK under-18 route (CEOP) for en-GB');
     assert.ok(shown.links.some((l) => l.href.includes('childline.org.uk')), 'Report Remove for en-GB');
     assert.equal(shown.hostParent, 'html', 'host outside the app tree');
