@@ -48,10 +48,18 @@ button {
 button.primary { background: #3557a8; color: #fff; }
 button:hover { filter: brightness(0.95); }
 .muted-note { padding: 12px 14px; }
-.evidence { margin: 10px 0 2px; padding: 8px 10px; border: 1px solid #c9d5f0; border-radius: 8px; background: #f7f9fd; }
-.evidence .note { margin: 6px 0 0; }
-.saved { margin: 4px 0 0; font-size: 13px; color: #1f5130; overflow-wrap: anywhere; }
-.saved:empty { display: none; }
+.evidence { flex: 1 1 100%; display: flex; gap: 8px; align-items: center; padding-bottom: 8px; border-bottom: 1px solid #dfe5f2; }
+.evidence button { flex: none; }
+.why { margin: 0; font-size: 12.5px; line-height: 1.35; color: #4a5670; }
+.why.saved { color: #1f5130; font-weight: 600; }
+.why-small { display: none; }
+@media (max-height: 520px) {
+  footer .why { display: none; }
+  .why-small { display: block; }
+  .evidence { flex: 0 0 auto; padding: 0; border: 0; }
+  footer { gap: 6px; padding: 8px 10px; }
+  button { font-size: 13px; padding: 4px 9px; min-height: 32px; }
+}
 @media (prefers-color-scheme: dark) {
   .card { background: #111a2e; color: #e6ebf5; border-color: #7f9be0; }
   header { background: #1b2744; border-color: #2d3b60; }
@@ -61,8 +69,8 @@ button:hover { filter: brightness(0.95); }
   a { color: #9dbbff; }
   .group { color: #9db4ee; }
   footer { background: #16203a; border-color: #2d3b60; }
-  .evidence { background: #16203a; border-color: #2d3b60; }
-  .saved { color: #9fe0b4; }
+  .evidence { border-color: #2d3b60; }
+  .why { color: #c3cde3; } .why.saved { color: #9fe0b4; }
   button { background: #16203a; color: #dbe5ff; border-color: #7f9be0; }
   button.primary { background: #5a7bd0; color: #0b1020; }
 }
@@ -172,11 +180,6 @@ button:hover { filter: brightness(0.95); }
     const adv = el('ol', { class: 'advice' });
     for (const a of DATA.links.advice) adv.append(el('li', null, el('b', { text: t(`advice_${a.key}_title`, null, a.title) }), document.createTextNode(' ' + t(`advice_${a.key}_text`, null, a.text))));
     body.append(adv);
-    // Keep the evidence: the conversation as text, before anyone deletes it.
-    const saved = el('p', { class: 'saved', role: 'status' });
-    body.append(el('div', { class: 'evidence' },
-      el('button', { type: 'button', text: t('overlay_save_evidence'), on: { click: () => saveEvidence(saved) } }),
-      el('p', { class: 'note', text: t('overlay_evidence_why') }), saved));
     // Where to report
     body.append(el('h3', { text: t('overlay_where_help', [t(`region_${region in DATA.links.regions ? region : 'OTHER'}`, null, r.name)]) }));
     // "I am under 18" (options): the under-18 services, and none of the adults-only ones.
@@ -191,7 +194,15 @@ button:hover { filter: brightness(0.95); }
     }
     body.append(el('p', { class: 'note', text: t('overlay_local_note') }));
 
+    // Keep the evidence (in the footer, always in view): the conversation as text, before anyone
+    // deletes it. The sentence beside the button becomes the confirmation once saved.
+    const keepNote = el('p', { class: 'why', 'aria-live': 'polite', text: t('overlay_evidence_why') });
+    // In a short window (200 % zoom) the sentence moves into the card's body, the footer stays one row.
+    const keepNoteSmall = el('p', { class: 'note why why-small', text: t('overlay_evidence_why') });
+    body.append(keepNoteSmall);
     const footer = el('footer', null,
+      el('div', { class: 'evidence' },
+        el('button', { type: 'button', text: t('overlay_save_evidence'), on: { click: () => saveEvidence([keepNote, keepNoteSmall]) } }), keepNote),
       el('button', { type: 'button', class: 'primary', text: t('overlay_get_help'), on: { click: () => globalThis.EG_CONTENT?.openHelp(region) } }),
       el('button', { type: 'button', text: t('overlay_not_threat'), title: t('overlay_not_threat_title'), on: { click: notAThreat } }),
       el('button', { type: 'button', text: t('overlay_dismiss'), on: { click: dismiss } }));
@@ -200,14 +211,14 @@ button:hover { filter: brightness(0.95); }
     return card;
   }
 
-  function saveEvidence(status) {
+  function saveEvidence(notes) {
     if (!current) return;
     try {
       const convo = globalThis.EG_CONTENT?.evidence(current.info) || { messages: [] };
       globalThis.EG_EVIDENCE.save(current.info, convo, current.shadow);
-      status.textContent = t('overlay_evidence_saved');
+      for (const n of notes) { n.textContent = t('overlay_evidence_saved'); n.classList.add('saved'); }
     } catch (e) {
-      status.textContent = t('overlay_evidence_failed', [String(e && e.message || e)]);
+      for (const n of notes) n.textContent = t('overlay_evidence_failed', [String(e && e.message || e)]);
     }
   }
 

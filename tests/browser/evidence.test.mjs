@@ -29,11 +29,15 @@ test('Save evidence downloads a readable HTML file and a JSON file of the conver
   assert.ok(o.buttons.some((x) => x.text === 'Save evidence'), 'the warning has a Save evidence button');
   assert.match(o.text, /Police and hotlines will ask for the usernames, the messages and any payment details they asked for/);
 
-  // Keyboard only: the warning has focus; the first Tab reaches Save evidence.
+  // Keyboard only: from the focused warning, Tab reaches Save evidence (in the footer, always in view).
   const downloads = [];
   p.page.on('download', (d) => downloads.push(d));
-  await p.page.keyboard.press('Tab');
-  assert.equal((await visibleOverlays(p))[0].focusedText, 'Save evidence');
+  let focused = null;
+  for (let i = 0; i < 40 && focused !== 'Save evidence'; i++) { await p.page.keyboard.press('Tab'); focused = (await visibleOverlays(p))[0].focusedText; }
+  assert.equal(focused, 'Save evidence');
+  const shown = (await visibleOverlays(p))[0];
+  const btn = shown.buttons.find((x) => x.text === 'Save evidence');
+  assert.ok(btn.y > shown.rect.top && btn.y < shown.rect.bottom, 'the button is in view without scrolling');
   await p.page.keyboard.press('Enter');
   await waitFor(() => downloads.length >= 2, { timeout: 10000 });
   const names = downloads.map((d) => d.suggestedFilename()).sort();
@@ -41,7 +45,7 @@ test('Save evidence downloads a readable HTML file and a JSON file of the conver
   assert.match(names[0], /^extortion-guard-evidence_whatsapp-web_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.html$/);
   assert.equal(names[1], names[0].replace(/\.html$/, '.json'));
   const files = Object.fromEntries(await Promise.all(downloads.map(async (d) => [d.suggestedFilename().split('.').pop(), readFileSync(await d.path(), 'utf8')])));
-  assert.match((await visibleOverlays(p))[0].text, /Saved to your Downloads folder/);
+  assert.match((await visibleOverlays(p))[0].text, /Saved in your Downloads folder/);
 
   // The JSON record.
   const rec = JSON.parse(files.json);
