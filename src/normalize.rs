@@ -137,7 +137,6 @@ fn emoji_at(s: &str) -> Option<(&'static emojis::Emoji, usize)> {
             best = Some((e, len));
         }
     }
-    // A trailing variation selector or skin tone that made no longer emoji still belongs to it.
     best
 }
 
