@@ -20,6 +20,7 @@ pub fn check(rules: RuleSet, mut problems: Vec<Problem>) -> (Option<Detector>, V
     };
     problems.extend(detector.compile_all());
     problems.extend(check_examples(&detector));
+    problems.extend(check_vocab_examples(&detector));
     let ok = !problems.iter().any(Problem::is_error);
     (ok.then_some(detector), problems)
 }
@@ -44,6 +45,25 @@ pub fn check_examples(detector: &Detector) -> Vec<Problem> {
         for (k, example) in rule.must_not_match.iter().enumerate() {
             if detector.rule_matches(index, example) {
                 problems.push(at_line(rule.counterexample_lines.get(k), format!("matches its counter-example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
+            }
+        }
+    }
+    problems
+}
+
+/// Every vocabulary must occur in each of its `examples` and in none of its `counterexamples`.
+pub fn check_vocab_examples(detector: &Detector) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, v) in detector.rules().vocabularies.iter().enumerate() {
+        let at = |m: String| Problem::error(&v.file, v.line, None, format!("vocabulary `{}`: {m}", v.name));
+        for example in &v.examples {
+            if !detector.vocab_matches(index, example) {
+                problems.push(at(format!("finds nothing in its example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
+            }
+        }
+        for example in &v.counterexamples {
+            if detector.vocab_matches(index, example) {
+                problems.push(at(format!("finds something in its counter-example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::normalize::{normalize, Normalized};
 use crate::policy::{Level, Policy};
 use crate::rules::{Checked, Problem, Rule, RuleSet};
 use crate::matcher::Matcher;
+use crate::clauses::{Clauses, Owner};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 /// paste must not stall anything.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Spans reported per rule and message; the verdict needs one, a reader a few.
-const MAX_SPANS_PER_RULE: usize = 4;
+const MAX_SPANS_PER_RULE: usize = 6;
 
 /// One matched phrase. `start`/`end` are byte offsets into the original message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +72,7 @@ pub struct MessageScan {
 pub struct Detector {
     rules: RuleSet,
     matcher: Matcher,
+    clauses: Clauses,
     /// For each pattern of the matcher, the index of its rule, and where it was written.
     pattern_rule: Vec<usize>,
     pattern_line: Vec<usize>,
@@ -104,12 +106,26 @@ impl Detector {
                 })
                 .collect()
         };
-        match Matcher::new(&sources) {
-            Ok((matcher, warnings)) => {
+        let clauses = Clauses::new(&rules.vocabularies, &rules.rules).map_err(|found| {
+            found
+                .into_iter()
+                .map(|p| match p.owner {
+                    Owner::Rule(i) => Problem::error(&rules.rules[i].file, rules.rules[i].line, Some(&rules.rules[i].id), p.message),
+                    Owner::Vocab(i) => {
+                        let v = &rules.vocabularies[i];
+                        Problem::error(&v.file, v.line, None, format!("vocabulary `{}`: {}", v.name, p.message))
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        match (Matcher::new(&sources), clauses) {
+            (Ok((matcher, warnings)), Ok(clauses)) => {
                 let warnings = to_problems(warnings);
-                Ok((Detector { rules, matcher, pattern_rule, pattern_line }, warnings))
+                Ok((Detector { rules, matcher, clauses, pattern_rule, pattern_line }, warnings))
             }
-            Err(errors) => Err(to_problems(errors)),
+            (Err(errors), Err(more)) => Err(to_problems(errors).into_iter().chain(more).collect()),
+            (Err(errors), _) => Err(to_problems(errors)),
+            (_, Err(more)) => Err(more),
         }
     }
 
@@ -159,6 +175,14 @@ impl Detector {
                 }
             }
         }
+        for (rule_index, spans) in self.clauses.rule_hits(&self.clauses.find(&normalized.text)) {
+            let entry = per_rule.entry(rule_index).or_default();
+            for span in spans {
+                if entry.len() < MAX_SPANS_PER_RULE && !entry.contains(&span) {
+                    entry.push(span);
+                }
+            }
+        }
         for (rule_index, mut spans) in per_rule {
             let rule = &self.rules.rules[rule_index];
             spans.sort_unstable();
@@ -181,6 +205,13 @@ impl Detector {
     pub fn rule_matches(&self, rule_index: usize, text: &str) -> bool {
         let normalized = normalize(truncate(text, MAX_MESSAGE_BYTES));
         self.pattern_rule.iter().enumerate().any(|(p, &r)| r == rule_index && self.matcher.is_match(p, &normalized.text))
+            || self.clauses.rule_holds(rule_index, &self.clauses.find(&normalized.text))
+    }
+
+    /// Whether a vocabulary (by index in the rule set) occurs in a text (for its examples).
+    pub fn vocab_matches(&self, vocab: usize, text: &str) -> bool {
+        let normalized = normalize(truncate(text, MAX_MESSAGE_BYTES));
+        self.clauses.vocab_occurs(vocab, &self.clauses.find(&normalized.text))
     }
 
     /// The verdict for one message on its own.

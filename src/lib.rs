@@ -6,13 +6,16 @@
 //! `engine::Verdict`. `check` and `eval` are the volunteers' tools; `wasm` is the browser binding.
 
 pub mod check;
+pub mod clauses;
 pub mod engine;
 pub mod eval;
 pub mod matcher;
 pub mod normalize;
+pub mod phrase;
 pub mod policy;
 pub mod rules;
 pub mod stream;
+pub mod tokens;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

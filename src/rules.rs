@@ -15,9 +15,36 @@ pub struct RuleSet {
     pub format: u32,
     pub policy: Policy,
     pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub vocabularies: Vec<Vocab>,
 }
 
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
+
+/// A named word class of one pack (`[vocab.media]`): phrases that rules refer to as `{media}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Vocab {
+    pub pack: String,
+    pub name: String,
+    /// The Snowball stemmer plain words are reduced with, or "none".
+    pub stemmer: String,
+    #[serde(default)]
+    pub description: String,
+    pub words: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterexamples: Vec<String>,
+    pub file: String,
+    pub line: usize,
+}
+
+/// What one pack file holds.
+#[derive(Debug, Clone, Default)]
+pub struct Pack {
+    pub rules: Vec<Rule>,
+    pub vocabularies: Vec<Vocab>,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
@@ -27,7 +54,22 @@ pub struct Rule {
     pub weight: u32,
     pub description: String,
     pub source: String,
+    #[serde(default)]
     pub patterns: Vec<String>,
+    /// The pack the rule belongs to: its vocabulary names are looked up there.
+    #[serde(default)]
+    pub pack: String,
+    #[serde(default)]
+    pub stemmer: String,
+    /// Phrases that must all occur in one sentence (see rules/README.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<u32>,
     #[serde(default)]
     pub must_match: Vec<String>,
     #[serde(default)]
@@ -103,6 +145,17 @@ struct RawFile {
     pack: Option<Spanned<RawPack>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    vocab: std::collections::BTreeMap<String, Spanned<RawVocab>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVocab {
+    description: Option<String>,
+    words: Option<Vec<String>>,
+    examples: Option<Vec<String>>,
+    counterexamples: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +165,7 @@ struct RawPack {
     #[allow(dead_code)]
     description: Option<String>,
     languages: Option<Vec<String>>,
+    stemmer: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +178,10 @@ struct RawRule {
     description: Option<String>,
     source: Option<String>,
     patterns: Option<Spanned<Vec<Spanned<String>>>>,
+    all: Option<Vec<String>>,
+    any: Option<Vec<String>>,
+    unless: Option<Vec<String>>,
+    within: Option<Spanned<i64>>,
     must_match: Option<Vec<Spanned<String>>>,
     must_not_match: Option<Vec<Spanned<String>>>,
     testing: Option<bool>,
@@ -136,7 +194,7 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 
 /// Reads one pack file's text. Field-level problems are collected for every rule; a rule with a
 /// problem is left out of the result, so the errors are all reported in one run.
-pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
+pub fn parse_pack(file: &str, text: &str) -> Checked<Pack> {
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -155,6 +213,36 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
     if pack_name.is_none() && raw.pack.is_some() {
         let line = raw.pack.as_ref().map(|p| line_of(text, p.span().start)).unwrap_or(1);
         problems.push(Problem::error(file, line, None, "[pack] has no `name`"));
+    }
+    let stemmer = match raw.pack.as_ref().and_then(|p| p.get_ref().stemmer.clone()) {
+        Some(s) if s == "none" || crate::clauses::stemmer_algorithm(&s).is_some() => s,
+        Some(s) => {
+            let line = raw.pack.as_ref().map(|p| line_of(text, p.span().start)).unwrap_or(1);
+            problems.push(Problem::error(file, line, None, format!("unknown stemmer `{s}` (english, spanish, french, german, portuguese, italian, dutch, arabic, none)")));
+            "none".to_string()
+        }
+        None => crate::clauses::default_stemmer(pack_languages.first().map(String::as_str).unwrap_or("")).to_string(),
+    };
+    let pack = pack_name.clone().unwrap_or_default();
+    let mut vocabularies = Vec::new();
+    for (name, spanned) in raw.vocab {
+        let line = line_of(text, spanned.span().start);
+        let v = spanned.into_inner();
+        let Some(words) = v.words else {
+            problems.push(Problem::error(file, line, None, format!("vocabulary `{name}`: missing field `words`")));
+            continue;
+        };
+        vocabularies.push(Vocab {
+            pack: pack.clone(),
+            name,
+            stemmer: stemmer.clone(),
+            description: v.description.unwrap_or_default(),
+            words,
+            examples: v.examples.unwrap_or_default(),
+            counterexamples: v.counterexamples.unwrap_or_default(),
+            file: file.to_string(),
+            line,
+        });
     }
     let mut rules = Vec::new();
     for (index, spanned) in raw.rule.into_iter().enumerate() {
@@ -185,11 +273,18 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
             missing("source", &mut problems);
         }
         match &r.patterns {
-            None => missing("patterns", &mut problems),
+            None if r.all.as_ref().is_none_or(Vec::is_empty) => {
+                problems.push(Problem::error(file, line, Some(&label), "a rule needs `all` (phrases) or `patterns` (regular expressions)"))
+            }
             Some(p) if p.get_ref().is_empty() => {
                 problems.push(Problem::error(file, line_of(text, p.span().start), Some(&label), "`patterns` is empty"))
             }
             _ => {}
+        }
+        if let Some(w) = &r.within {
+            if !(1..=crate::clauses::MAX_WITHIN as i64).contains(w.get_ref()) {
+                problems.push(Problem::error(file, line_of(text, w.span().start), Some(&label), format!("within {} is outside 1..={}", w.get_ref(), crate::clauses::MAX_WITHIN)));
+            }
         }
         if let Some(w) = &r.weight {
             if !(1..=10).contains(w.get_ref()) {
@@ -214,7 +309,7 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
                 problems.push(Problem::warning(file, line, Some(&id), format!("ids read `<pack>.<category>.<what>`: expected `{prefix}…`")));
             }
         }
-        let patterns = r.patterns.expect("checked above").into_inner();
+        let patterns = r.patterns.map(Spanned::into_inner).unwrap_or_default();
         rules.push(Rule {
             id,
             category,
@@ -224,6 +319,12 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
             source: r.source.unwrap_or_default(),
             pattern_lines: patterns.iter().map(|p| line_of(text, p.span().start)).collect(),
             patterns: patterns.into_iter().map(Spanned::into_inner).collect(),
+            pack: pack.clone(),
+            stemmer: stemmer.clone(),
+            all: r.all.unwrap_or_default(),
+            any: r.any.unwrap_or_default(),
+            unless: r.unless.unwrap_or_default(),
+            within: r.within.map(|w| *w.get_ref() as u32),
             example_lines: r.must_match.iter().flatten().map(|e| line_of(text, e.span().start)).collect(),
             counterexample_lines: r.must_not_match.iter().flatten().map(|e| line_of(text, e.span().start)).collect(),
             must_match: r.must_match.unwrap_or_default().into_iter().map(Spanned::into_inner).collect(),
@@ -236,7 +337,7 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Vec<Rule>> {
     if problems.iter().any(Problem::is_error) {
         Err(problems)
     } else {
-        Ok((rules, problems))
+        Ok((Pack { rules, vocabularies }, problems))
     }
 }
 
@@ -283,22 +384,23 @@ pub fn build(policy_file: &str, policy_text: &str, packs: &[(String, String)]) -
     for c in policy.unknown_categories() {
         problems.push(Problem::error(policy_file, 1, None, format!("a combo names the unknown category `{c}`")));
     }
-    let mut rules: Vec<Rule> = Vec::new();
-    parse_packs(packs, &mut rules, &mut problems);
-    problems.extend(check_references(&policy, &rules));
+    let mut all = Pack::default();
+    parse_packs(packs, &mut all, &mut problems);
+    problems.extend(check_references(&policy, &all.rules));
     if problems.iter().any(Problem::is_error) {
         return Err(problems);
     }
-    Ok((RuleSet { format: FORMAT, policy, rules }, problems))
+    Ok((RuleSet { format: FORMAT, policy, rules: all.rules, vocabularies: all.vocabularies }, problems))
 }
 
 /// Parses each pack, adding its rules and its problems (a broken pack adds only problems).
-fn parse_packs(packs: &[(String, String)], rules: &mut Vec<Rule>, problems: &mut Vec<Problem>) {
+fn parse_packs(packs: &[(String, String)], into: &mut Pack, problems: &mut Vec<Problem>) {
     for (file, text) in packs {
         match parse_pack(file, text) {
-            Ok((mut r, warnings)) => {
+            Ok((mut p, warnings)) => {
                 problems.extend(warnings);
-                rules.append(&mut r);
+                into.rules.append(&mut p.rules);
+                into.vocabularies.append(&mut p.vocabularies);
             }
             Err(p) => problems.extend(p),
         }
@@ -330,12 +432,12 @@ impl RuleSet {
     /// Adds more packs (a user's custom pack) to a built set, with the same checks.
     pub fn with_packs(&self, packs: &[(String, String)]) -> Checked<RuleSet> {
         let mut problems = Vec::new();
-        let mut rules = self.rules.clone();
-        parse_packs(packs, &mut rules, &mut problems);
-        problems.extend(check_references(&self.policy, &rules));
+        let mut all = Pack { rules: self.rules.clone(), vocabularies: self.vocabularies.clone() };
+        parse_packs(packs, &mut all, &mut problems);
+        problems.extend(check_references(&self.policy, &all.rules));
         if problems.iter().any(Problem::is_error) {
             return Err(problems);
         }
-        Ok((RuleSet { format: FORMAT, policy: self.policy.clone(), rules }, problems))
+        Ok((RuleSet { format: FORMAT, policy: self.policy.clone(), rules: all.rules, vocabularies: all.vocabularies }, problems))
     }
 }

@@ -1,0 +1,642 @@
+//! Vocabularies and clause rules, compiled once and matched word by word.
+//!
+//! Every vocabulary and every phrase of a rule (`all`, `any`, `unless`) becomes a *class*: a set of
+//! phrases. A message is cut into words (`tokens`); each word is looked up once, in hash tables,
+//! for the word tests it passes (exact word, prefix, Snowball stem, number); then classes are
+//! matched in dependency order (a vocabulary before the phrases that use it), each phrase only
+//! where its first word or vocabulary occurs. A rule holds when all its classes occur in one
+//! sentence within its word limit. The cost is linear in the message's words times the few
+//! phrases that start at each of them, whatever the number of rules.
+
+use crate::normalize::normalize;
+use crate::phrase::{self, Element, Phrase, Word};
+use crate::rules::{Rule, Vocab};
+use crate::tokens::{tokenize, Token};
+use regex::{Regex, RegexBuilder};
+use rust_stemmers::{Algorithm, Stemmer};
+use std::collections::{HashMap, HashSet};
+
+/// Words allowed between the first and the last phrase of a rule when it gives no `within`.
+pub const DEFAULT_WITHIN: u32 = 30;
+pub const MAX_WITHIN: u32 = 80;
+/// Words before a match in which an `unless` phrase still cancels it.
+const UNLESS_BEFORE: u32 = 3;
+/// Occurrences kept per class and message: enough to choose from, bounded for hostile input.
+const MAX_OCCURRENCES: usize = 32;
+const MAX_ENDS: usize = 8;
+
+/// What is wrong with a vocabulary or a rule's phrase, for `Problem`s.
+#[derive(Debug, Clone)]
+pub struct ClauseProblem {
+    pub owner: Owner,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Vocab(usize),
+    Rule(usize),
+}
+
+/// A Snowball stemmer by the name packs use.
+pub fn stemmer_algorithm(name: &str) -> Option<Algorithm> {
+    Some(match name {
+        "english" => Algorithm::English,
+        "spanish" => Algorithm::Spanish,
+        "french" => Algorithm::French,
+        "german" => Algorithm::German,
+        "portuguese" => Algorithm::Portuguese,
+        "italian" => Algorithm::Italian,
+        "dutch" => Algorithm::Dutch,
+        "arabic" => Algorithm::Arabic,
+        _ => return None,
+    })
+}
+
+/// The stemmer a pack gets when it names none: its first language's, where Snowball has one.
+pub fn default_stemmer(language: &str) -> &'static str {
+    match language {
+        "en" => "english",
+        "es" => "spanish",
+        "fr" => "french",
+        "de" => "german",
+        "pt" => "portuguese",
+        "it" => "italian",
+        "nl" => "dutch",
+        "ar" => "arabic",
+        _ => "none",
+    }
+}
+
+struct StemTable {
+    stemmer: Stemmer,
+    /// Arabic stemming strips prefixes (ال, و, ب), so a word's first letters say nothing of its stem.
+    keeps_start: bool,
+    /// Only Arabic-script words are worth the Arabic stemmer, only others the Latin ones.
+    arabic: bool,
+    stems: HashMap<String, Vec<u32>>,
+    /// The first two characters of every stem: a word starting otherwise is not stemmed at all.
+    heads: HashSet<String>,
+}
+
+#[derive(Default)]
+struct Lexicon {
+    exact: HashMap<String, Vec<u32>>,
+    prefix: HashMap<String, Vec<u32>>,
+    prefix_lens: Vec<usize>,
+    tables: Vec<(String, StemTable)>,
+    ids: HashMap<(u8, String, String), u32>,
+    number: Option<u32>,
+}
+
+fn head(s: &str) -> String {
+    s.chars().take(2).collect()
+}
+
+impl Lexicon {
+    fn id(&mut self, kind: u8, table: &str, key: &str) -> (u32, bool) {
+        let next = self.ids.len() as u32;
+        let mut new = false;
+        let id = *self.ids.entry((kind, table.to_string(), key.to_string())).or_insert_with(|| {
+            new = true;
+            next
+        });
+        (id, new)
+    }
+
+    fn exact(&mut self, word: &str) -> u32 {
+        let (id, new) = self.id(0, "", word);
+        if new {
+            self.exact.entry(word.to_string()).or_default().push(id);
+        }
+        id
+    }
+
+    fn prefix(&mut self, word: &str) -> u32 {
+        let (id, new) = self.id(1, "", word);
+        if new {
+            self.prefix.entry(word.to_string()).or_default().push(id);
+            if !self.prefix_lens.contains(&word.len()) {
+                self.prefix_lens.push(word.len());
+                self.prefix_lens.sort_unstable();
+            }
+        }
+        id
+    }
+
+    fn stem(&mut self, word: &str, stemmer: &str) -> u32 {
+        let Some(algorithm) = stemmer_algorithm(stemmer) else {
+            return self.exact(word);
+        };
+        let table = match self.tables.iter().position(|(n, _)| n == stemmer) {
+            Some(t) => t,
+            None => {
+                let table = StemTable {
+                    stemmer: Stemmer::create(algorithm),
+                    keeps_start: stemmer != "arabic",
+                    arabic: stemmer == "arabic",
+                    stems: HashMap::new(),
+                    heads: HashSet::new(),
+                };
+                self.tables.push((stemmer.to_string(), table));
+                self.tables.len() - 1
+            }
+        };
+        let stem = self.tables[table].1.stemmer.stem(word).into_owned();
+        let (id, new) = self.id(2, stemmer, &stem);
+        if new {
+            let t = &mut self.tables[table].1;
+            t.heads.insert(head(&stem));
+            t.stems.entry(stem).or_default().push(id);
+        }
+        id
+    }
+
+    fn number(&mut self) -> u32 {
+        if let Some(id) = self.number {
+            return id;
+        }
+        let (id, _) = self.id(3, "", "#");
+        self.number = Some(id);
+        id
+    }
+
+    /// Every word test one word passes, sorted.
+    fn lookup(&self, word: &str) -> Vec<u32> {
+        let mut ids = Vec::new();
+        if let Some(found) = self.exact.get(word) {
+            ids.extend_from_slice(found);
+        }
+        for &len in &self.prefix_lens {
+            if len > word.len() {
+                break;
+            }
+            if word.is_char_boundary(len) {
+                if let Some(found) = self.prefix.get(&word[..len]) {
+                    ids.extend_from_slice(found);
+                }
+            }
+        }
+        let arabic = word.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c));
+        for (_, t) in &self.tables {
+            if t.arabic != arabic || (t.keeps_start && !t.heads.contains(&head(word))) {
+                continue;
+            }
+            if let Some(found) = t.stems.get(t.stemmer.stem(word).as_ref()) {
+                ids.extend_from_slice(found);
+            }
+        }
+        if let Some(n) = self.number {
+            if word.bytes().any(|b| b.is_ascii_digit()) {
+                ids.push(n);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Elem {
+    Word(Vec<u32>),
+    Class(u32),
+    Any,
+    Gap(u8),
+}
+
+#[derive(Default)]
+struct Class {
+    entries: Vec<Vec<Elem>>,
+    /// Entries that start with another class: (entry, that class).
+    class_first: Vec<(u32, u32)>,
+    deps: Vec<u32>,
+}
+
+struct ClauseRule {
+    rule: usize,
+    all: Vec<u32>,
+    any: Vec<u32>,
+    unless: Vec<u32>,
+    within: u32,
+}
+
+pub struct Clauses {
+    lexicon: Lexicon,
+    classes: Vec<Class>,
+    /// Classes in an order where each comes after those it uses.
+    order: Vec<u32>,
+    /// Entries by the word test of their first element: (class, entry).
+    first_word: HashMap<u32, Vec<(u32, u32)>>,
+    regexes: Vec<(u32, Regex)>,
+    vocab_class: Vec<u32>,
+    rules: Vec<ClauseRule>,
+    rule_index: HashMap<usize, usize>,
+}
+
+/// The phrases found in one message.
+pub struct Found {
+    pub tokens: Vec<Token>,
+    occurrences: HashMap<u32, Vec<(u32, u32)>>,
+}
+
+impl Found {
+    fn of(&self, class: u32) -> &[(u32, u32)] {
+        self.occurrences.get(&class).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Byte range in the normalised text of words `start..end`.
+    fn bytes(&self, (start, end): (u32, u32)) -> (usize, usize) {
+        (self.tokens[start as usize].start, self.tokens[end as usize - 1].end)
+    }
+}
+
+struct Compiler<'a> {
+    lexicon: Lexicon,
+    classes: Vec<Class>,
+    names: HashMap<String, u32>,
+    regexes: Vec<(u32, Regex)>,
+    problems: Vec<ClauseProblem>,
+    vocabs: &'a [Vocab],
+}
+
+impl Compiler<'_> {
+    fn phrase(&mut self, class: u32, source: &str, pack: &str, stemmer: &str, owner: Owner) {
+        let parsed = match phrase::parse(source) {
+            Ok(p) => p,
+            Err(message) => return self.problems.push(ClauseProblem { owner, message }),
+        };
+        let elements = match parsed {
+            Phrase::Regex(re) => {
+                match RegexBuilder::new(&re).size_limit(crate::matcher::PATTERN_SIZE_LIMIT).dfa_size_limit(crate::matcher::PATTERN_DFA_LIMIT).build() {
+                    Ok(r) if r.is_match("") => self.problems.push(ClauseProblem { owner, message: format!("`re:{re}` matches the empty text") }),
+                    Ok(r) => self.regexes.push((class, r)),
+                    Err(e) => self.problems.push(ClauseProblem { owner, message: format!("`re:{re}` is not a valid regular expression: {e}") }),
+                }
+                return;
+            }
+            Phrase::Elements(e) => e,
+        };
+        let mut out = Vec::new();
+        for element in elements {
+            match element {
+                Element::Vocab(name) => {
+                    let key = if name.contains('.') { name.clone() } else { format!("{pack}.{name}") };
+                    match self.names.get(&key) {
+                        Some(&c) => {
+                            self.classes[class as usize].deps.push(c);
+                            out.push(Elem::Class(c));
+                        }
+                        None => {
+                            let known: Vec<&str> = self.vocabs.iter().filter(|v| v.pack == pack).map(|v| v.name.as_str()).collect();
+                            let hint = if known.is_empty() { format!("pack `{pack}` defines none") } else { format!("pack `{pack}` has: {}", known.join(", ")) };
+                            return self.problems.push(ClauseProblem { owner, message: format!("unknown vocabulary `{{{name}}}` in {source:?} ({hint})") });
+                        }
+                    }
+                }
+                Element::Number => out.push(Elem::Word(vec![self.lexicon.number()])),
+                Element::Any => out.push(Elem::Any),
+                Element::Gap(n) => out.push(Elem::Gap(n)),
+                Element::Word(words) => match self.words(&words, stemmer) {
+                    Ok(mut seq) => out.append(&mut seq),
+                    Err(message) => return self.problems.push(ClauseProblem { owner, message: format!("{message} in {source:?}") }),
+                },
+            }
+        }
+        if out.is_empty() {
+            return self.problems.push(ClauseProblem { owner, message: format!("{source:?} has no word left after normalisation") });
+        }
+        let entry = self.classes[class as usize].entries.len() as u32;
+        if let Elem::Class(first) = out[0] {
+            self.classes[class as usize].class_first.push((entry, first));
+        }
+        self.classes[class as usize].entries.push(out);
+    }
+
+    /// The word tests of one element. A word that normalises into several (`e-mail`) becomes that
+    /// sequence; alternatives must stay single words.
+    fn words(&mut self, words: &[Word], stemmer: &str) -> Result<Vec<Elem>, String> {
+        let mut ids = Vec::new();
+        for w in words {
+            let (text, kind) = match w {
+                Word::Stem(t) => (t, 0),
+                Word::Exact(t) => (t, 1),
+                Word::Prefix(t) => (t, 2),
+            };
+            let normal = normalize(text).text;
+            let parts: Vec<&str> = tokenize(&normal).iter().map(|t| &normal[t.start..t.end]).collect();
+            if parts.is_empty() {
+                return Err(format!("`{text}` is no word once normalised"));
+            }
+            if parts.len() > 1 {
+                if words.len() > 1 || kind == 2 {
+                    return Err(format!("`{text}` reads as several words ({}) once normalised: write them as a phrase", parts.join(" ")));
+                }
+                return Ok(parts.iter().map(|p| Elem::Word(vec![if kind == 0 { self.lexicon.stem(p, stemmer) } else { self.lexicon.exact(p) }])).collect());
+            }
+            ids.push(match kind {
+                0 => self.lexicon.stem(parts[0], stemmer),
+                1 => self.lexicon.exact(parts[0]),
+                _ => self.lexicon.prefix(parts[0]),
+            });
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(vec![Elem::Word(ids)])
+    }
+
+    fn class(&mut self) -> u32 {
+        self.classes.push(Class::default());
+        self.classes.len() as u32 - 1
+    }
+}
+
+impl Clauses {
+    pub fn new(vocabs: &[Vocab], rules: &[Rule]) -> Result<Clauses, Vec<ClauseProblem>> {
+        let mut c = Compiler { lexicon: Lexicon::default(), classes: Vec::new(), names: HashMap::new(), regexes: Vec::new(), problems: Vec::new(), vocabs };
+        let mut vocab_class = Vec::new();
+        for (i, v) in vocabs.iter().enumerate() {
+            let class = c.class();
+            if c.names.insert(format!("{}.{}", v.pack, v.name), class).is_some() {
+                c.problems.push(ClauseProblem { owner: Owner::Vocab(i), message: format!("vocabulary `{}` is defined twice in pack `{}`", v.name, v.pack) });
+            }
+            vocab_class.push(class);
+        }
+        for (i, v) in vocabs.iter().enumerate() {
+            if v.words.is_empty() {
+                c.problems.push(ClauseProblem { owner: Owner::Vocab(i), message: "`words` is empty".into() });
+            }
+            for w in &v.words {
+                c.phrase(vocab_class[i], w, &v.pack, &v.stemmer, Owner::Vocab(i));
+            }
+        }
+        let mut clause_rules = Vec::new();
+        let mut rule_index = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            if r.all.is_empty() {
+                if !r.any.is_empty() || !r.unless.is_empty() {
+                    c.problems.push(ClauseProblem { owner: Owner::Rule(i), message: "`any` and `unless` need `all`".into() });
+                }
+                continue;
+            }
+            let within = r.within.unwrap_or(DEFAULT_WITHIN);
+            if !(1..=MAX_WITHIN).contains(&within) {
+                c.problems.push(ClauseProblem { owner: Owner::Rule(i), message: format!("`within = {within}` is outside 1..={MAX_WITHIN}") });
+            }
+            let terms = |list: &[String], c: &mut Compiler| -> Vec<u32> {
+                list.iter()
+                    .map(|source| {
+                        let class = c.class();
+                        c.phrase(class, source, &r.pack, &r.stemmer, Owner::Rule(i));
+                        class
+                    })
+                    .collect()
+            };
+            let all = terms(&r.all, &mut c);
+            let any = terms(&r.any, &mut c);
+            let unless = terms(&r.unless, &mut c);
+            rule_index.insert(i, clause_rules.len());
+            clause_rules.push(ClauseRule { rule: i, all, any, unless, within });
+        }
+        let order = match topological(&c.classes) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let owner = vocab_class.iter().position(|&v| v == cycle).map(Owner::Vocab).unwrap_or(Owner::Vocab(0));
+                c.problems.push(ClauseProblem { owner, message: "this vocabulary refers to itself, directly or through others".into() });
+                Vec::new()
+            }
+        };
+        if !c.problems.is_empty() {
+            return Err(c.problems);
+        }
+        let mut first_word: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        for (ci, class) in c.classes.iter().enumerate() {
+            for (ei, entry) in class.entries.iter().enumerate() {
+                if let Elem::Word(ids) = &entry[0] {
+                    for &id in ids {
+                        first_word.entry(id).or_default().push((ci as u32, ei as u32));
+                    }
+                }
+            }
+        }
+        Ok(Clauses { lexicon: c.lexicon, classes: c.classes, order, first_word, regexes: c.regexes, vocab_class, rules: clause_rules, rule_index })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// Finds every class's occurrences in a normalised text.
+    pub fn find(&self, text: &str) -> Found {
+        let tokens = tokenize(text);
+        let mut found = Found { tokens, occurrences: HashMap::new() };
+        if self.classes.is_empty() || found.tokens.is_empty() {
+            return found;
+        }
+        let mut cache: HashMap<&str, std::rc::Rc<Vec<u32>>> = HashMap::new();
+        let words: Vec<std::rc::Rc<Vec<u32>>> = found
+            .tokens
+            .iter()
+            .map(|t| cache.entry(&text[t.start..t.end]).or_insert_with_key(|w| std::rc::Rc::new(self.lexicon.lookup(w))).clone())
+            .collect();
+        let mut starts: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        for (pos, ids) in words.iter().enumerate() {
+            for id in ids.iter() {
+                for &(class, entry) in self.first_word.get(id).map(Vec::as_slice).unwrap_or(&[]) {
+                    starts.entry(class).or_default().push((entry, pos as u32));
+                }
+            }
+        }
+        for (class, re) in &self.regexes {
+            for m in re.find_iter(text).take(MAX_OCCURRENCES) {
+                let first = found.tokens.partition_point(|t| t.end <= m.start());
+                let last = found.tokens.partition_point(|t| t.start < m.end());
+                if first < last {
+                    found.occurrences.entry(*class).or_default().push((first as u32, last as u32));
+                }
+            }
+        }
+        let matcher = Walk { tokens: &found.tokens, words: &words };
+        for &class in &self.order {
+            let c = &self.classes[class as usize];
+            let mut spans = found.occurrences.remove(&class).unwrap_or_default();
+            let mut tries: Vec<(u32, u32)> = starts.remove(&class).unwrap_or_default();
+            for &(entry, first) in &c.class_first {
+                tries.extend(found.of(first).iter().map(|&(s, _)| (entry, s)));
+            }
+            for (entry, pos) in tries {
+                if spans.len() >= MAX_OCCURRENCES {
+                    break;
+                }
+                let mut ends = Vec::new();
+                matcher.ends(&c.entries[entry as usize], pos, pos, &found, &mut ends);
+                for e in ends {
+                    if !spans.contains(&(pos, e)) {
+                        spans.push((pos, e));
+                    }
+                }
+            }
+            if !spans.is_empty() {
+                spans.sort_unstable();
+                found.occurrences.insert(class, spans);
+            }
+        }
+        found
+    }
+
+    /// Whether a vocabulary occurs in a found text.
+    pub fn vocab_occurs(&self, vocab: usize, found: &Found) -> bool {
+        !found.of(self.vocab_class[vocab]).is_empty()
+    }
+
+    /// The rules that hold, each with the byte spans (normalised text) of the phrases that made it.
+    pub fn rule_hits(&self, found: &Found) -> Vec<(usize, Vec<(usize, usize)>)> {
+        let mut out = Vec::new();
+        for r in &self.rules {
+            if let Some(spans) = self.holds(r, found) {
+                out.push((r.rule, spans.into_iter().map(|s| found.bytes(s)).collect()));
+            }
+        }
+        out
+    }
+
+    /// Whether one rule (by its index in the rule set) holds in a found text.
+    pub fn rule_holds(&self, rule: usize, found: &Found) -> bool {
+        self.rule_index.get(&rule).is_some_and(|&r| self.holds(&self.rules[r], found).is_some())
+    }
+
+    fn holds(&self, r: &ClauseRule, found: &Found) -> Option<Vec<(u32, u32)>> {
+        if r.all.iter().any(|&c| found.of(c).is_empty()) || (!r.any.is_empty() && r.any.iter().all(|&c| found.of(c).is_empty())) {
+            return None;
+        }
+        let sentence = |pos: u32| found.tokens[pos as usize].sentence;
+        // Anchor on each occurrence of the rarest phrase; take the nearest occurrence of each other.
+        let anchor_class = *r.all.iter().min_by_key(|&&c| found.of(c).len())?;
+        for &anchor in found.of(anchor_class) {
+            let s = sentence(anchor.0);
+            let nearest = |class: u32| -> Option<(u32, u32)> {
+                found
+                    .of(class)
+                    .iter()
+                    .filter(|o| sentence(o.0) == s)
+                    .min_by_key(|o| (o.0 as i64 - anchor.0 as i64).unsigned_abs())
+                    .copied()
+            };
+            let mut chosen = vec![anchor];
+            let mut complete = true;
+            for &c in r.all.iter().filter(|&&c| c != anchor_class) {
+                match nearest(c) {
+                    Some(o) => chosen.push(o),
+                    None => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if !complete {
+                continue;
+            }
+            if !r.any.is_empty() {
+                match r.any.iter().filter_map(|&c| nearest(c)).min_by_key(|o| (o.0 as i64 - anchor.0 as i64).unsigned_abs()) {
+                    Some(o) => chosen.push(o),
+                    None => continue,
+                }
+            }
+            let start = chosen.iter().map(|o| o.0).min()?;
+            let end = chosen.iter().map(|o| o.1).max()?;
+            if end - start > r.within {
+                continue;
+            }
+            let cancelled = r.unless.iter().any(|&c| {
+                found.of(c).iter().any(|o| sentence(o.0) == s && o.0 + UNLESS_BEFORE >= start && o.0 < end)
+            });
+            if cancelled {
+                continue;
+            }
+            chosen.sort_unstable();
+            chosen.dedup();
+            return Some(chosen);
+        }
+        None
+    }
+}
+
+struct Walk<'a> {
+    tokens: &'a [Token],
+    words: &'a [std::rc::Rc<Vec<u32>>],
+}
+
+impl Walk<'_> {
+    /// Where a phrase that starts at word `first` can end, trying its elements from `pos` on.
+    fn ends(&self, elems: &[Elem], first: u32, pos: u32, found: &Found, out: &mut Vec<u32>) {
+        if out.len() >= MAX_ENDS {
+            return;
+        }
+        let Some((elem, rest)) = elems.split_first() else {
+            if !out.contains(&pos) {
+                out.push(pos);
+            }
+            return;
+        };
+        let in_sentence = |p: u32| (p as usize) < self.tokens.len() && self.tokens[p as usize].sentence == self.tokens[first as usize].sentence;
+        match elem {
+            Elem::Word(ids) => {
+                if in_sentence(pos) && ids.iter().any(|id| self.words[pos as usize].binary_search(id).is_ok()) {
+                    self.ends(rest, first, pos + 1, found, out);
+                }
+            }
+            Elem::Any => {
+                if in_sentence(pos) {
+                    self.ends(rest, first, pos + 1, found, out);
+                }
+            }
+            Elem::Class(c) => {
+                for &(s, e) in found.of(*c) {
+                    if s == pos && in_sentence(e - 1) {
+                        self.ends(rest, first, e, found, out);
+                    }
+                }
+            }
+            Elem::Gap(n) => {
+                for skip in 0..=*n as u32 {
+                    if skip > 0 && !in_sentence(pos + skip - 1) {
+                        break;
+                    }
+                    self.ends(rest, first, pos + skip, found, out);
+                }
+            }
+        }
+    }
+}
+
+/// Classes ordered so that each follows the classes it uses; Err(a class on a cycle).
+fn topological(classes: &[Class]) -> Result<Vec<u32>, u32> {
+    let mut state = vec![0u8; classes.len()];
+    let mut order = Vec::with_capacity(classes.len());
+    for root in 0..classes.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        // Iterative depth-first search: (class, next dependency to visit).
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&dep) = classes[node].deps.get(*next) {
+                *next += 1;
+                match state[dep as usize] {
+                    0 => {
+                        state[dep as usize] = 1;
+                        stack.push((dep as usize, 0));
+                    }
+                    1 => return Err(dep),
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                order.push(node as u32);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}
