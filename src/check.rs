@@ -69,3 +69,57 @@ pub fn check_vocab_examples(detector: &Detector) -> Vec<Problem> {
     }
     problems
 }
+
+/// The readability budget of CONTRIBUTING.md: how long each rule's own source is (its `all`, `any`,
+/// `unless` and `patterns`; vocabularies are shared and not counted).
+pub struct Readability {
+    pub rules: usize,
+    pub median: usize,
+    pub max: usize,
+    /// Rules over `BUDGET_MAX`, longest first.
+    pub over: Vec<(String, usize)>,
+    pub longest: Vec<(String, usize)>,
+}
+
+pub const BUDGET_MEDIAN: usize = 100;
+pub const BUDGET_MAX: usize = 600;
+
+pub fn rule_source_len(rule: &crate::rules::Rule) -> usize {
+    [&rule.all, &rule.any, &rule.unless, &rule.patterns].iter().flat_map(|l| l.iter()).map(String::len).sum()
+}
+
+impl Readability {
+    pub fn of(rules: &[crate::rules::Rule]) -> Readability {
+        let mut lens: Vec<(String, usize)> = rules.iter().map(|r| (r.id.clone(), rule_source_len(r))).collect();
+        lens.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut sorted: Vec<usize> = lens.iter().map(|l| l.1).collect();
+        sorted.sort_unstable();
+        Readability {
+            rules: lens.len(),
+            median: sorted.get(sorted.len() / 2).copied().unwrap_or(0),
+            max: sorted.last().copied().unwrap_or(0),
+            over: lens.iter().filter(|l| l.1 > BUDGET_MAX).cloned().collect(),
+            longest: lens.into_iter().take(5).collect(),
+        }
+    }
+
+    pub fn within_budget(&self) -> bool {
+        self.median < BUDGET_MEDIAN && self.over.is_empty()
+    }
+}
+
+impl std::fmt::Display for Readability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "rule source length (characters; budget: median under {BUDGET_MEDIAN}, none over {BUDGET_MAX}): median {}, max {} over {} rules", self.median, self.max, self.rules)?;
+        for (id, len) in &self.longest {
+            writeln!(f, "  {len:>6}  {id}")?;
+        }
+        if self.over.is_empty() {
+            writeln!(f, "within budget: {}", if self.within_budget() { "yes" } else { "no (median)" })
+        } else {
+            let shown: Vec<String> = self.over.iter().take(20).map(|(id, n)| format!("{id} ({n})")).collect();
+            let more = if self.over.len() > 20 { format!(" and {} more", self.over.len() - 20) } else { String::new() };
+            writeln!(f, "over budget ({} rules): {}{more}", self.over.len(), shown.join(", "))
+        }
+    }
+}

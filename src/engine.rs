@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Spans reported per rule and message; the verdict needs one, a reader a few.
 const MAX_SPANS_PER_RULE: usize = 6;
+/// Messages longer than this are not joined with their neighbours: split threats come in short pieces.
+const JOIN_MESSAGE_BYTES: usize = 400;
+const JOIN_TOTAL_BYTES: usize = 2000;
 
 /// One matched phrase. `start`/`end` are byte offsets into the original message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,7 +228,65 @@ impl Detector {
     pub fn assess(&self, messages: &[Message]) -> ConversationVerdict {
         let window = self.window(messages);
         let scans: Vec<MessageScan> = messages[window.clone()].iter().map(|m| self.scan_hits(&m.text)).collect();
-        self.assess_scanned(&scans, window.start)
+        let texts: Vec<&str> = messages[window.clone()].iter().map(|m| m.text.as_str()).collect();
+        let joined = self.scan_joined(&texts);
+        let mut verdict = self.assess_scanned(&scans, window.start);
+        if let Some(joined) = joined {
+            let mut refs: Vec<&MessageScan> = scans.iter().collect();
+            refs.push(&joined);
+            let decided = self.decide(&refs);
+            verdict.conversation = Verdict { hits: verdict.conversation.hits, ..decided };
+            verdict.conversation.hits.extend(joined.hits.iter().map(|h| Hit { message: h.message.map(|m| m + window.start), ..h.clone() }));
+        }
+        verdict
+    }
+
+    /// Phrases split over consecutive short messages ("Fine im exposing" / "Ur pics"): the newest
+    /// short messages are scanned joined, and only the rules whose phrases lie in more than one
+    /// message are kept (the others were found message by message). Hits name their message
+    /// (index into `texts`) and are spans in that message's own text.
+    pub fn scan_joined(&self, texts: &[&str]) -> Option<MessageScan> {
+        let mut first = texts.len();
+        let mut total = 0;
+        while first > 0 && texts[first - 1].len() <= JOIN_MESSAGE_BYTES && total + texts[first - 1].len() <= JOIN_TOTAL_BYTES {
+            first -= 1;
+            total += texts[first].len() + 1;
+        }
+        if texts.len() - first < 2 {
+            return None;
+        }
+        let mut joined = String::with_capacity(total);
+        let mut starts = Vec::new();
+        for t in &texts[first..] {
+            starts.push(joined.len());
+            joined.push_str(t);
+            joined.push(' ');
+        }
+        let message_of = |offset: usize| starts.partition_point(|&s| s <= offset) - 1;
+        let scan = self.scan_hits(&joined);
+        let mut by_rule: BTreeMap<&str, Vec<&Hit>> = BTreeMap::new();
+        for h in &scan.hits {
+            by_rule.entry(&h.rule).or_default().push(h);
+        }
+        let mut out = MessageScan::default();
+        for hits in by_rule.values() {
+            let first_message = message_of(hits[0].start);
+            if hits.iter().all(|h| message_of(h.start) == first_message && message_of(h.end.saturating_sub(1).max(h.start)) == first_message) {
+                continue;
+            }
+            for h in hits {
+                let m = message_of(h.start);
+                let text = texts[first + m];
+                let start = h.start - starts[m];
+                let end = (h.end - starts[m]).min(text.len());
+                out.hits.push(Hit { start, end, text: text[start..end].to_string(), message: Some(first + m), ..(*h).clone() });
+            }
+            if let Some(rule) = self.rule(&hits[0].rule) {
+                let w = out.weights.entry(rule.category.clone()).or_insert(0);
+                *w = (*w).max(rule.weight);
+            }
+        }
+        (!out.hits.is_empty()).then_some(out)
     }
 
     /// Which messages count for the newest one: the last `window.messages`, and of those, the ones

@@ -63,7 +63,12 @@ enum Command {
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Compile and lint every pack and run every rule's examples.
-    Check { path: Option<PathBuf> },
+    Check {
+        path: Option<PathBuf>,
+        /// Also print the readability budget: length of each rule's source (vocabularies excluded).
+        #[arg(long)]
+        stats: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -76,7 +81,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan { rules, jsonl, conversation, text } => scan(rules, jsonl, conversation, text),
-        Command::Rules { command: RulesCommand::Check { path } } => rules_check(path),
+        Command::Rules { command: RulesCommand::Check { path, stats } } => rules_check(path, stats),
         Command::Eval { rules, format, max_listed, corpus } => eval(rules, format, max_listed, corpus),
         Command::Pack { path, output } => pack(path, output),
     };
@@ -121,7 +126,7 @@ fn load_detector(given: Option<PathBuf>) -> Result<Detector, String> {
     })
 }
 
-fn rules_check(path: Option<PathBuf>) -> Result<ExitCode, String> {
+fn rules_check(path: Option<PathBuf>, stats: bool) -> Result<ExitCode, String> {
     let path = rules_path(path);
     let (detector, problems) = match load_path(&path) {
         Ok((set, warnings)) => check(set, warnings),
@@ -135,7 +140,10 @@ fn rules_check(path: Option<PathBuf>) -> Result<ExitCode, String> {
             let rules = &d.rules().rules;
             let examples: usize = rules.iter().map(|r| r.must_match.len() + r.must_not_match.len()).sum();
             let patterns: usize = rules.iter().map(|r| r.patterns.len()).sum();
-            println!("ok: {} rules, {patterns} patterns, {examples} examples checked, {warnings} warnings", rules.len());
+            println!("ok: {} rules, {} vocabularies, {patterns} patterns, {examples} examples checked, {warnings} warnings", rules.len(), d.rules().vocabularies.len());
+            if stats {
+                print!("{}", extortion_guard::check::Readability::of(rules));
+            }
             Ok(ExitCode::SUCCESS)
         }
         _ => {

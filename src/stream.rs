@@ -2,12 +2,12 @@
 //! `scan --jsonl` and `eval` read their input. The engine itself keeps no state; this keeps only
 //! each conversation's recent scans, which the window bounds.
 
-use crate::engine::{Detector, MessageScan, Verdict};
+use crate::engine::{Detector, Hit, MessageScan, Verdict};
 use std::collections::{HashMap, VecDeque};
 
 pub struct Stream<'d> {
     detector: &'d Detector,
-    conversations: HashMap<String, VecDeque<(MessageScan, Option<f64>)>>,
+    conversations: HashMap<String, VecDeque<(MessageScan, Option<f64>, String)>>,
 }
 
 /// The verdict for one line, and its raw scan (testing-rule hits included) for reports.
@@ -32,18 +32,29 @@ impl<'d> Stream<'d> {
         };
         let limit = self.detector.policy().window.messages.max(1);
         let history = self.conversations.entry(id.to_string()).or_default();
-        history.push_back((scan.clone(), time));
+        history.push_back((scan.clone(), time, text.to_string()));
         while history.len() > limit {
             history.pop_front();
         }
-        if scan.hits.is_empty() {
-            return Judged { verdict: self.detector.decide(&[&scan]), scan };
-        }
         let history = history.make_contiguous();
         let window = self.detector.window_of(history.len(), |i| history[i].1);
-        let scans: Vec<&MessageScan> = history[window].iter().map(|(s, _)| s).collect();
+        let texts: Vec<&str> = history[window.clone()].iter().map(|(_, _, t)| t.as_str()).collect();
+        let newest = texts.len() - 1;
+        // A phrase split over this message and the ones before it makes this one carry hits too.
+        let joined = self.detector.scan_joined(&texts).filter(|j| j.hits.iter().any(|h| h.message == Some(newest)));
+        let mut own = scan.hits.clone();
+        if let Some(j) = &joined {
+            own.extend(j.hits.iter().filter(|h| h.message == Some(newest)).map(|h| Hit { message: None, ..h.clone() }));
+        }
+        if own.is_empty() {
+            return Judged { verdict: self.detector.decide(&[&scan]), scan };
+        }
+        let mut scans: Vec<&MessageScan> = history[window].iter().map(|(s, _, _)| s).collect();
+        if let Some(j) = &joined {
+            scans.push(j);
+        }
         let conversation = self.detector.decide(&scans);
-        let verdict = Verdict { hits: scan.hits.clone(), ..conversation };
+        let verdict = Verdict { hits: own, ..conversation };
         Judged { verdict, scan }
     }
 }
