@@ -169,6 +169,10 @@ fn pack(path: Option<PathBuf>, output: PathBuf) -> Result<ExitCode, String> {
         r.must_match.clear();
         r.must_not_match.clear();
     }
+    for v in &mut rules.vocabularies {
+        v.examples.clear();
+        v.counterexamples.clear();
+    }
     let json = serde_json::to_string(&rules).map_err(|e| e.to_string())?;
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
