@@ -1,0 +1,134 @@
+//! Hostile input, tried as an attacker would (issue 9): the command line's `scan --jsonl` stream,
+//! rule packs built to be slow or broken, and messages built to be slow or to slip past.
+//! Timing tests compare a small and a large input by ratio, never against a wall-clock figure, so
+//! they hold on a slow or busy machine; where work can be counted, it is counted instead.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_extortion-guard"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    // Written from another thread: a large input must not deadlock against a full stdout pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn jsonl(stdin: &[u8]) -> (Vec<serde_json::Value>, String, Option<i32>) {
+    let out = run_bytes(&["scan", "--rules", "tests/packs/mini", "--jsonl"], stdin);
+    let stdout = text(&out.stdout);
+    let lines = stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}"))).collect();
+    (lines, text(&out.stderr), out.status.code())
+}
+
+// ---- scan --jsonl: one answer per line, whatever the line.
+
+#[test]
+fn jsonl_invalid_utf8_does_not_stop_the_stream() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"id\": 1, \"text\": \"hello\"}\n");
+    input.extend_from_slice(b"{\"id\": 2, \"text\": \"pay 300 \xff\xfe or everyone sees it\"}\n");
+    input.extend_from_slice(b"\xc3\n");
+    input.extend_from_slice(b"{\"id\": 4, \"text\": \"pay 300 or everyone sees it\"}\n");
+    let (lines, stderr, code) = jsonl(&input);
+    assert_eq!(lines.len(), 4, "{lines:?}\n{stderr}");
+    assert_eq!(lines[0]["id"], 1);
+    // The bad bytes are read as U+FFFD and the message is still judged.
+    assert_eq!(lines[1]["id"], 2);
+    assert_eq!(lines[1]["warn"], true, "{:?}", lines[1]);
+    assert!(stderr.contains("stdin line 2: not UTF-8"), "{stderr}");
+    assert_eq!(lines[2]["line"], 3);
+    assert!(lines[2]["error"].as_str().unwrap().contains("stdin line 3"), "{:?}", lines[2]);
+    assert_eq!(lines[3]["id"], 4);
+    assert_eq!(lines[3]["warn"], true);
+    assert_eq!(code, Some(2), "bad lines give exit 2");
+}
+
+#[test]
+fn jsonl_every_input_line_gets_one_output_line() {
+    let input = [
+        r#"{"id": 1, "text": "pay 300 or everyone sees it"}"#,
+        "",
+        "   ",
+        "[1, 2, 3]",
+        r#""just a string""#,
+        r#"{"id": 6, "text": 5}"#,
+        r#"{"id": 7, "text": "pay 300", "time": "soon"}"#,
+        r#"{"id": 8, "text": "pay 300", "time": [1]}"#,
+        r#"{"id": 9, "text": "pay 300", "conversation": {"a": 1}}"#,
+        r#"{"id": 10, "text": "pay 300", "conversation": 7, "time": "60000"}"#,
+        "{\"id\": 11, \"text\": \"crlf line\"}\r",
+        r#"{"id": 12, "text": "pay 300 or everyone sees it"}"#,
+        "",
+    ]
+    .join("\n")
+        + "\n";
+    let (lines, stderr, code) = jsonl(input.as_bytes());
+    assert_eq!(code, Some(2));
+    // The newline that ends the last line does not start another one: 13 lines, the last blank.
+    assert_eq!(lines.len(), 13, "{lines:#?}");
+    let errors: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.get("error").is_some()).map(|(i, _)| i + 1).collect();
+    assert_eq!(errors, vec![2, 3, 4, 5, 6, 7, 8, 9, 13], "{lines:#?}");
+    for &n in &errors {
+        let l = &lines[n - 1];
+        assert_eq!(l["line"], n, "{l:?}");
+        assert!(l["error"].as_str().unwrap().starts_with(&format!("stdin line {n}: ")), "{l:?}");
+        assert!(stderr.contains(&format!("stdin line {n}: ")), "{stderr}");
+    }
+    assert!(lines[1]["error"].as_str().unwrap().contains("blank line"));
+    assert!(lines[3]["error"].as_str().unwrap().contains("not a JSON object"));
+    assert_eq!(lines[5]["id"], 6, "the id is kept when there is one");
+    assert!(lines[5]["error"].as_str().unwrap().contains("\"text\" must be a string"));
+    assert!(lines[6]["error"].as_str().unwrap().contains("\"time\""));
+    assert!(lines[8]["error"].as_str().unwrap().contains("\"conversation\""));
+    assert_eq!(lines[9]["id"], 10);
+    assert!(lines[9].get("error").is_none());
+    assert_eq!(lines[10]["id"], 11, "a CRLF line is read like any other");
+    assert_eq!(lines[11]["warn"], true);
+}
+
+#[test]
+fn jsonl_nul_and_controls_are_text() {
+    let input = "{\"id\": 1, \"text\": \"pay\\u0000 300 or every\\u0001one sees it\"}\n{\"id\": 2, \"text\": \"\\ud800 lone surrogate\"}\n";
+    let (lines, stderr, _) = jsonl(input.as_bytes());
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines[0]["id"], 1);
+    assert!(lines[0].get("error").is_none(), "{:?}", lines[0]);
+    assert_eq!(lines[0]["warn"], true, "{:?}", lines[0]);
+    // serde_json refuses a lone surrogate escape; that is one line's error, not the stream's end.
+    assert_eq!(lines[1]["line"], 2, "{:?}", lines[1]);
+}
+
+#[test]
+fn jsonl_a_conversation_of_100000_lines() {
+    let mut input = String::new();
+    for i in 0..100_000 {
+        let text = if i % 1000 == 999 { "pay 300 or everyone sees it" } else { "hello, how was your day?" };
+        input += &format!("{{\"id\": {i}, \"text\": \"{text}\", \"conversation\": \"c{}\"}}\n", i % 7);
+    }
+    let started = Instant::now();
+    let (lines, stderr, code) = jsonl(input.as_bytes());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(lines.len(), 100_000);
+    assert_eq!(lines.iter().filter(|l| l["warn"] == true).count(), 100);
+    eprintln!("100,000-line conversation: {:?}", started.elapsed());
+}
