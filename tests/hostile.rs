@@ -132,3 +132,133 @@ fn jsonl_a_conversation_of_100000_lines() {
     assert_eq!(lines.iter().filter(|l| l["warn"] == true).count(), 100);
     eprintln!("100,000-line conversation: {:?}", started.elapsed());
 }
+
+// ---- Hostile rule packs.
+
+/// A fresh folder with the mini policy and the given pack files.
+fn pack_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eg-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(common::repo_path("tests/packs/mini/policy.toml"), dir.join("policy.toml")).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+const PACK_HEADER: &str = "[pack]\nname = \"big\"\ndescription = \"generated\"\nlanguages = [\"en\"]\n\n";
+
+fn generated_pack(rules: usize) -> String {
+    let mut text = String::from(PACK_HEADER);
+    for i in 0..rules {
+        text += &format!(
+            "[[rule]]\nid = \"big.threat.r{i}\"\ncategory = \"threat\"\nweight = 3\ndescription = \"generated rule {i}\"\nsource = \"generated\"\npatterns = ['''\\bword{i}x (post|leak)\\b''']\nmust_match = [\"word{i}x post\"]\nmust_not_match = [\"word{i}y post\"]\n\n"
+        );
+    }
+    text
+}
+
+/// The fastest of a few runs, which is the least disturbed by whatever else the machine does.
+fn fastest(runs: usize, mut f: impl FnMut()) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+fn loading_a_pack_is_linear_in_its_rules() {
+    let policy = std::fs::read_to_string(common::repo_path("tests/packs/mini/policy.toml")).unwrap();
+    let (small, large) = (generated_pack(2_000), generated_pack(20_000));
+    let load = |text: &str, rules: usize| {
+        let (set, _) = extortion_guard::rules::build("policy.toml", &policy, &[("big.toml".into(), text.to_string())]).expect("the generated pack loads");
+        assert_eq!(set.rules.len(), rules);
+        assert_eq!(set.rules[rules - 1].line, text.lines().count() - 9, "the last rule's line");
+    };
+    let t_small = fastest(3, || load(&small, 2_000));
+    let t_large = fastest(1, || load(&large, 20_000));
+    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64();
+    eprintln!("load 2,000 rules {t_small:?}, 20,000 rules {t_large:?}, ratio {ratio:.1} (linear: 10, quadratic: 100)");
+    assert!(ratio < 30.0, "10x the rules took {ratio:.1}x the time");
+}
+
+#[test]
+fn line_index_agrees_with_counting() {
+    let text = "a\nbb\n\nccc\n";
+    let index = extortion_guard::rules::LineIndex::new(text);
+    for offset in 0..=text.len() + 3 {
+        assert_eq!(index.line(offset), extortion_guard::rules::line_of(text, offset), "offset {offset}");
+    }
+}
+
+fn rules_check(dir: &std::path::Path) -> (String, Option<i32>, Duration) {
+    let started = Instant::now();
+    let out = run_bytes(&["rules", "check", dir.to_str().unwrap()], b"");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (stderr, out.status.code(), started.elapsed())
+}
+
+const RULE: &str = "[[rule]]\nid = \"big.threat.leak\"\ncategory = \"threat\"\nweight = 3\ndescription = \"leaks\"\nsource = \"test\"\npatterns = ['''\\bleak it\\b''']\n";
+
+#[test]
+fn a_huge_failing_example_is_refused_quickly() {
+    let huge = "1 ".repeat(500_000);
+    let pack = format!("{PACK_HEADER}{RULE}must_match = [\"leak it\", \"{huge}\"]\nmust_not_match = [\"{huge}\", \"leaky\"]\n");
+    let dir = pack_dir("huge-example", &[("big.toml", &pack)]);
+    let (stderr, code, took) = rules_check(&dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("big.toml:13: rule big.threat.leak: error: a `must_match` example of 1000000 bytes"), "{stderr}");
+    assert!(stderr.contains("big.toml:14: rule big.threat.leak: error: a `must_not_match` example of 1000000 bytes"), "{stderr}");
+    assert!(stderr.len() < 2_000, "the message quotes only the start of the example: {} bytes", stderr.len());
+    eprintln!("rules check with two 1 MB examples: {took:?}");
+}
+
+#[test]
+fn type_errors_name_rule_field_and_line() {
+    let pack = format!(
+        "{PACK_HEADER}[[rule]]\nid = \"big.threat.six\"\ncategory = \"threat\"\nweight = \"six\"\ndescription = \"d\"\nsource = \"s\"\npatterns = ['''\\bleak\\b''']\nmust_match = [\"leak\"]\nmust_not_match = [\"leaky\"]\n\n\
+         [[rule]]\nid = \"big.threat.three\"\ncategory = \"threat\"\nweight = 3\ndescription = \"d\"\nsource = \"s\"\npatterns = 3\nmust_match = [\"leak\", 4]\nmust_not_match = [\"leaky\"]\ncolour = \"red\"\n"
+    );
+    let dir = pack_dir("types", &[("big.toml", &pack)]);
+    let (stderr, code, _) = rules_check(&dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    for expected in [
+        "big.toml:9: rule big.threat.six: error: field `weight`: invalid type: string \"six\", expected i64",
+        "big.toml:22: rule big.threat.three: error: field `patterns`: invalid type: integer `3`, expected a sequence",
+        "big.toml:23: rule big.threat.three: error: field `must_match`: invalid type: integer `4`, expected a string",
+        "big.toml:25: rule big.threat.three: error: field `colour`: unknown field `colour`",
+    ] {
+        assert!(stderr.contains(expected), "expected {expected:?} in:\n{stderr}");
+    }
+    let pack = PACK_HEADER.replace("languages = [\"en\"]", "languages = \"en\"") + RULE + "must_match = [\"leak it\"]\nmust_not_match = [\"leaky\"]\n";
+    let dir = pack_dir("pack-types", &[("big.toml", &pack)]);
+    let (stderr, _, _) = rules_check(&dir);
+    assert!(stderr.contains("big.toml:4: error: [pack] field `languages`: invalid type: string \"en\", expected a sequence"), "{stderr}");
+}
+
+#[test]
+fn invalid_toml_names_file_and_line() {
+    let pack = format!("{PACK_HEADER}{RULE}must_match = [\"leak it\"\nmust_not_match = [\"leaky\"]\n");
+    let dir = pack_dir("not-toml", &[("big.toml", &pack)]);
+    let (stderr, code, _) = rules_check(&dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("big.toml:14: error: not a valid rule file"), "{stderr}");
+}
+
+#[test]
+fn duplicate_ids_across_files_name_both_places() {
+    let pack = format!("{PACK_HEADER}{RULE}must_match = [\"leak it\"]\nmust_not_match = [\"leaky\"]\n");
+    let other = format!("{PACK_HEADER}\n\n{RULE}must_match = [\"leak it\"]\nmust_not_match = [\"leaky\"]\n");
+    let dir = pack_dir("duplicates", &[("a.toml", &pack), ("b.toml", &other)]);
+    let (stderr, code, _) = rules_check(&dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    let first = dir.join("a.toml").display().to_string();
+    let second = dir.join("b.toml").display().to_string();
+    assert!(stderr.contains(&format!("{second}:8: rule big.threat.leak: error: duplicate id: already defined at {first}:6")), "{stderr}");
+}
