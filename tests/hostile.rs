@@ -262,3 +262,100 @@ fn duplicate_ids_across_files_name_both_places() {
     let second = dir.join("b.toml").display().to_string();
     assert!(stderr.contains(&format!("{second}:8: rule big.threat.leak: error: duplicate id: already defined at {first}:6")), "{stderr}");
 }
+
+// ---- Hostile messages: slow to normalise, or built to slip past.
+
+use extortion_guard::normalize::{normalize, visible_prefix, MAX_NORMALIZED_CHARS};
+
+fn norm(s: &str) -> String {
+    normalize(s).text
+}
+
+/// Time to normalise `unit` repeated to 64 KB against repeated to 8 KB: linear work gives about 8,
+/// square-law work 64.
+fn growth(unit: &str) -> f64 {
+    let small = unit.repeat(8 * 1024 / unit.len());
+    let large = unit.repeat(64 * 1024 / unit.len());
+    let t_small = fastest(5, || drop(std::hint::black_box(normalize(&small))));
+    let t_large = fastest(3, || drop(std::hint::black_box(normalize(&large))));
+    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
+    eprintln!("{unit:?}: 8 KB {t_small:?}, 64 KB {t_large:?}, ratio {ratio:.1}");
+    ratio
+}
+
+#[test]
+fn normalisation_is_linear_on_hostile_input() {
+    for unit in ["1 ", "a@", "p a ", "1 1.", "a.b-", "x@y$z!", "n u d e s  ", "aaa@", "\u{200B}a", "💰 ", "\u{FDFA}", "p 4 y "] {
+        // Other tests run beside this one: a disturbed measurement is taken again, and square-law
+        // work (64) fails every time.
+        let ratio = (0..5).map(|_| growth(unit)).find(|&r| r < 24.0);
+        assert!(ratio.is_some(), "{unit:?}: 8x the input took over 24x the time, five times running");
+    }
+}
+
+#[test]
+fn expanding_characters_are_bounded_by_the_output() {
+    // U+FDFA becomes 18 letters and a space-separated phrase; an emoji its name.
+    for unit in ["\u{FDFA}", "💰", "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"] {
+        let n = normalize(&unit.repeat(20_000));
+        assert!(n.text.chars().count() <= MAX_NORMALIZED_CHARS, "{unit:?}: {} chars", n.text.chars().count());
+    }
+}
+
+#[test]
+fn a_zero_width_flood_does_not_push_the_threat_out() {
+    let threat = "pay 300 or everyone sees it";
+    for flood in ["\u{200B}", "\u{200D}", "\u{FEFF}", "\u{2060}", "\u{E0020}", "\u{0001}", "\u{FE0F}"] {
+        let message = flood.repeat(30_000) + threat;
+        assert!(norm(&message).ends_with(threat), "{flood:?}");
+        // A caller that must cut the message cuts it by what shows.
+        assert!(visible_prefix(&message, 8000).ends_with(threat), "{flood:?}");
+    }
+    assert_eq!(visible_prefix("ab\u{200B}cd", 3), "ab\u{200B}c");
+    assert_eq!(visible_prefix("ab cd", 10), "ab cd");
+    // The case, through the whole engine: 8,000 zero-width characters, then the threat.
+    let d = common::detector("tests/packs/mini");
+    let verdict = d.scan(&("\u{200B}".repeat(8000) + threat));
+    assert!(verdict.warn, "{verdict:?}");
+}
+
+#[test]
+fn blank_letters_act_as_spaces() {
+    for blank in ["\u{3164}", "\u{2800}", "\u{FFA0}", "\u{115F}", "\u{1160}", "\u{00A0}", "\u{3000}", "\u{2007}", "\u{205F}", "\u{1680}"] {
+        let spaced = format!("i{blank}will{blank}send");
+        assert_eq!(norm(&spaced), norm("i will send"), "{blank:?}");
+        assert_eq!(norm(&format!("pay{blank}{blank}300")), "pay 300", "{blank:?}");
+    }
+    let d = common::detector("tests/packs/mini");
+    assert!(d.scan("pay\u{3164}300\u{3164}or\u{3164}everyone\u{3164}sees\u{3164}it").warn);
+    assert!(d.scan("pay\u{2800}300\u{2800}or\u{2800}everyone\u{2800}sees\u{2800}it").warn);
+}
+
+#[test]
+fn control_characters_inside_words_are_dropped() {
+    assert_eq!(norm("se\u{0001}nd"), norm("send"));
+    assert_eq!(norm("n\u{0000}u\u{0007}d\u{001F}e\u{007F}s"), "nudes");
+    assert_eq!(norm("vi\u{0085}deo"), "vi deo", "NEL is a line break");
+    assert_eq!(norm("vi\u{0090}de\u{009F}o"), "video", "C1 controls");
+    assert_eq!(norm("line\none\ttwo"), "line one two", "white-space controls stay spaces");
+    let d = common::detector("tests/packs/mini");
+    assert!(d.scan("pay 300 or every\u{0001}one se\u{0000}es it").warn);
+}
+
+#[test]
+fn big_messages_stay_bounded() {
+    let d = common::detector("tests/packs/mini");
+    for (name, message) in [
+        ("1 MB", "hello there how are you ".repeat(44_000)),
+        ("10 MB", "pay 300 or everyone sees it ".repeat(375_000)),
+        ("100,000 emoji", "💰".repeat(100_000)),
+        ("mixed scripts", "рау мне 300 или все увидят पैसे दो 支付 ادفع ".repeat(10_000)),
+    ] {
+        let started = Instant::now();
+        let verdict = d.scan(&message);
+        eprintln!("{name} ({} bytes): {:?}, warn {}", message.len(), started.elapsed(), verdict.warn);
+        for h in &verdict.hits {
+            assert_eq!(&message[h.start..h.end], h.text);
+        }
+    }
+}
