@@ -9,6 +9,14 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The tests here run one at a time: the timing ones compare runs by ratio, and a big test beside
+/// them would disturb the large run more than the small one.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_extortion-guard"))
         .args(args)
@@ -44,6 +52,7 @@ fn jsonl(stdin: &[u8]) -> (Vec<serde_json::Value>, String, Option<i32>) {
 
 #[test]
 fn jsonl_invalid_utf8_does_not_stop_the_stream() {
+    let _serial = serial();
     let mut input = Vec::new();
     input.extend_from_slice(b"{\"id\": 1, \"text\": \"hello\"}\n");
     input.extend_from_slice(b"{\"id\": 2, \"text\": \"pay 300 \xff\xfe or everyone sees it\"}\n");
@@ -65,6 +74,7 @@ fn jsonl_invalid_utf8_does_not_stop_the_stream() {
 
 #[test]
 fn jsonl_every_input_line_gets_one_output_line() {
+    let _serial = serial();
     let input = [
         r#"{"id": 1, "text": "pay 300 or everyone sees it"}"#,
         "",
@@ -108,6 +118,7 @@ fn jsonl_every_input_line_gets_one_output_line() {
 
 #[test]
 fn jsonl_nul_and_controls_are_text() {
+    let _serial = serial();
     let input = "{\"id\": 1, \"text\": \"pay\\u0000 300 or every\\u0001one sees it\"}\n{\"id\": 2, \"text\": \"\\ud800 lone surrogate\"}\n";
     let (lines, stderr, _) = jsonl(input.as_bytes());
     assert_eq!(lines.len(), 2, "{stderr}");
@@ -120,6 +131,7 @@ fn jsonl_nul_and_controls_are_text() {
 
 #[test]
 fn jsonl_a_conversation_of_100000_lines() {
+    let _serial = serial();
     let mut input = String::new();
     for i in 0..100_000 {
         let text = if i % 1000 == 999 { "pay 300 or everyone sees it" } else { "hello, how was your day?" };
@@ -159,20 +171,28 @@ fn generated_pack(rules: usize) -> String {
     text
 }
 
-/// The fastest of a few runs, which is the least disturbed by whatever else the machine does.
-fn fastest(runs: usize, mut f: impl FnMut()) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed()
-        })
-        .min()
-        .unwrap()
+/// How much more `large` costs than `factor` runs of `small`, where `large` is `factor` times the
+/// input of `small`: about 1 for linear work, `factor` for square-law work. Both sides do the same
+/// amount of linear work, so a busy machine slows them alike; measured in alternation, fastest of
+/// `rounds`.
+fn growth(rounds: usize, factor: usize, mut small: impl FnMut(), mut large: impl FnMut()) -> (f64, Duration, Duration) {
+    let (mut t_small, mut t_large) = (Duration::MAX, Duration::MAX);
+    for _ in 0..rounds {
+        let started = Instant::now();
+        for _ in 0..factor {
+            small();
+        }
+        t_small = t_small.min(started.elapsed());
+        let started = Instant::now();
+        large();
+        t_large = t_large.min(started.elapsed());
+    }
+    (t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-9), t_small, t_large)
 }
 
 #[test]
 fn loading_a_pack_is_linear_in_its_rules() {
+    let _serial = serial();
     let policy = std::fs::read_to_string(common::repo_path("tests/packs/mini/policy.toml")).unwrap();
     let (small, large) = (generated_pack(2_000), generated_pack(20_000));
     let load = |text: &str, rules: usize| {
@@ -180,15 +200,14 @@ fn loading_a_pack_is_linear_in_its_rules() {
         assert_eq!(set.rules.len(), rules);
         assert_eq!(set.rules[rules - 1].line, text.lines().count() - 9, "the last rule's line");
     };
-    let t_small = fastest(3, || load(&small, 2_000));
-    let t_large = fastest(1, || load(&large, 20_000));
-    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64();
-    eprintln!("load 2,000 rules {t_small:?}, 20,000 rules {t_large:?}, ratio {ratio:.1} (linear: 10, quadratic: 100)");
-    assert!(ratio < 30.0, "10x the rules took {ratio:.1}x the time");
+    let (ratio, t_small, t_large) = growth(2, 10, || load(&small, 2_000), || load(&large, 20_000));
+    eprintln!("load 10 x 2,000 rules {t_small:?}, 20,000 rules {t_large:?}, ratio {ratio:.2} (linear: 1, quadratic: 10)");
+    assert!(ratio < 4.0, "10x the rules took {:.1}x the time", ratio * 10.0);
 }
 
 #[test]
 fn line_index_agrees_with_counting() {
+    let _serial = serial();
     let text = "a\nbb\n\nccc\n";
     let index = extortion_guard::rules::LineIndex::new(text);
     for offset in 0..=text.len() + 3 {
@@ -208,6 +227,7 @@ const RULE: &str = "[[rule]]\nid = \"big.threat.leak\"\ncategory = \"threat\"\nw
 
 #[test]
 fn a_huge_failing_example_is_refused_quickly() {
+    let _serial = serial();
     let huge = "1 ".repeat(500_000);
     let pack = format!("{PACK_HEADER}{RULE}must_match = [\"leak it\", \"{huge}\"]\nmust_not_match = [\"{huge}\", \"leaky\"]\n");
     let dir = pack_dir("huge-example", &[("big.toml", &pack)]);
@@ -221,6 +241,7 @@ fn a_huge_failing_example_is_refused_quickly() {
 
 #[test]
 fn type_errors_name_rule_field_and_line() {
+    let _serial = serial();
     let pack = format!(
         "{PACK_HEADER}[[rule]]\nid = \"big.threat.six\"\ncategory = \"threat\"\nweight = \"six\"\ndescription = \"d\"\nsource = \"s\"\npatterns = ['''\\bleak\\b''']\nmust_match = [\"leak\"]\nmust_not_match = [\"leaky\"]\n\n\
          [[rule]]\nid = \"big.threat.three\"\ncategory = \"threat\"\nweight = 3\ndescription = \"d\"\nsource = \"s\"\npatterns = 3\nmust_match = [\"leak\", 4]\nmust_not_match = [\"leaky\"]\ncolour = \"red\"\n"
@@ -244,6 +265,7 @@ fn type_errors_name_rule_field_and_line() {
 
 #[test]
 fn invalid_toml_names_file_and_line() {
+    let _serial = serial();
     let pack = format!("{PACK_HEADER}{RULE}must_match = [\"leak it\"\nmust_not_match = [\"leaky\"]\n");
     let dir = pack_dir("not-toml", &[("big.toml", &pack)]);
     let (stderr, code, _) = rules_check(&dir);
@@ -253,6 +275,7 @@ fn invalid_toml_names_file_and_line() {
 
 #[test]
 fn duplicate_ids_across_files_name_both_places() {
+    let _serial = serial();
     let pack = format!("{PACK_HEADER}{RULE}must_match = [\"leak it\"]\nmust_not_match = [\"leaky\"]\n");
     let other = format!("{PACK_HEADER}\n\n{RULE}must_match = [\"leak it\"]\nmust_not_match = [\"leaky\"]\n");
     let dir = pack_dir("duplicates", &[("a.toml", &pack), ("b.toml", &other)]);
@@ -271,30 +294,21 @@ fn norm(s: &str) -> String {
     normalize(s).text
 }
 
-/// Time to normalise `unit` repeated to 64 KB against repeated to 8 KB: linear work gives about 8,
-/// square-law work 64.
-fn growth(unit: &str) -> f64 {
-    let small = unit.repeat(8 * 1024 / unit.len());
-    let large = unit.repeat(64 * 1024 / unit.len());
-    let t_small = fastest(5, || drop(std::hint::black_box(normalize(&small))));
-    let t_large = fastest(3, || drop(std::hint::black_box(normalize(&large))));
-    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
-    eprintln!("{unit:?}: 8 KB {t_small:?}, 64 KB {t_large:?}, ratio {ratio:.1}");
-    ratio
-}
-
 #[test]
 fn normalisation_is_linear_on_hostile_input() {
+    let _serial = serial();
     for unit in ["1 ", "a@", "p a ", "1 1.", "a.b-", "x@y$z!", "n u d e s  ", "aaa@", "\u{200B}a", "💰 ", "\u{FDFA}", "p 4 y "] {
-        // Other tests run beside this one: a disturbed measurement is taken again, and square-law
-        // work (64) fails every time.
-        let ratio = (0..5).map(|_| growth(unit)).find(|&r| r < 24.0);
-        assert!(ratio.is_some(), "{unit:?}: 8x the input took over 24x the time, five times running");
+        let small = unit.repeat(8 * 1024 / unit.len());
+        let large = unit.repeat(64 * 1024 / unit.len());
+        let (ratio, t_small, t_large) = growth(3, 8, || drop(std::hint::black_box(normalize(&small))), || drop(std::hint::black_box(normalize(&large))));
+        eprintln!("{unit:?}: 8 x 8 KB {t_small:?}, 64 KB {t_large:?}, ratio {ratio:.2} (linear: 1, square-law: 8)");
+        assert!(ratio < 3.0, "{unit:?}: 8x the input took {:.1}x the time", ratio * 8.0);
     }
 }
 
 #[test]
 fn expanding_characters_are_bounded_by_the_output() {
+    let _serial = serial();
     // U+FDFA becomes 18 letters and a space-separated phrase; an emoji its name.
     for unit in ["\u{FDFA}", "💰", "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"] {
         let n = normalize(&unit.repeat(20_000));
@@ -304,6 +318,7 @@ fn expanding_characters_are_bounded_by_the_output() {
 
 #[test]
 fn a_zero_width_flood_does_not_push_the_threat_out() {
+    let _serial = serial();
     let threat = "pay 300 or everyone sees it";
     for flood in ["\u{200B}", "\u{200D}", "\u{FEFF}", "\u{2060}", "\u{E0020}", "\u{0001}", "\u{FE0F}"] {
         let message = flood.repeat(30_000) + threat;
@@ -321,6 +336,7 @@ fn a_zero_width_flood_does_not_push_the_threat_out() {
 
 #[test]
 fn blank_letters_act_as_spaces() {
+    let _serial = serial();
     for blank in ["\u{3164}", "\u{2800}", "\u{FFA0}", "\u{115F}", "\u{1160}", "\u{00A0}", "\u{3000}", "\u{2007}", "\u{205F}", "\u{1680}"] {
         let spaced = format!("i{blank}will{blank}send");
         assert_eq!(norm(&spaced), norm("i will send"), "{blank:?}");
@@ -333,6 +349,7 @@ fn blank_letters_act_as_spaces() {
 
 #[test]
 fn control_characters_inside_words_are_dropped() {
+    let _serial = serial();
     assert_eq!(norm("se\u{0001}nd"), norm("send"));
     assert_eq!(norm("n\u{0000}u\u{0007}d\u{001F}e\u{007F}s"), "nudes");
     assert_eq!(norm("vi\u{0085}deo"), "vi deo", "NEL is a line break");
@@ -344,6 +361,7 @@ fn control_characters_inside_words_are_dropped() {
 
 #[test]
 fn big_messages_stay_bounded() {
+    let _serial = serial();
     let d = common::detector("tests/packs/mini");
     for (name, message) in [
         ("1 MB", "hello there how are you ".repeat(44_000)),
