@@ -262,9 +262,15 @@
   }
   function geometry(ad, unit, log) {
     const target = q(unit, ad.text || []) || unit;
-    const range = document.createRange();
-    range.selectNodeContents(target);
-    let r = range.getBoundingClientRect();
+    // The text's own extent (a range), but never over a huge subtree: the browser measures every
+    // box of a range, so a message of 100,000 elements is measured by its first children or as a box.
+    let r = { width: 0 };
+    if (target.getElementsByTagName('*').length <= 2000) {
+      const range = document.createRange();
+      range.selectNodeContents(target);
+      if (target.childNodes.length > 64) range.setEnd(target, 64);
+      r = range.getBoundingClientRect();
+    }
     if (!r.width) r = target.getBoundingClientRect();
     const L = log.getBoundingClientRect();
     if (!r.width || !L.width) return null;
@@ -349,8 +355,12 @@
     c.seen.set(key, hash(text));
     if (c.seen.size > SEEN_CAP) for (const k of c.seen.keys()) { c.seen.delete(k); if (c.seen.size <= SEEN_CAP) break; }
   }
+  // Elements are kept for rows the page still shows and this tab still keeps a record of (or warns
+  // about): removed rows and rows let go by prune() are forgotten.
   function pruneElements() {
-    for (const [k, el] of elementOfKey) if (!el.isConnected) elementOfKey.delete(k);
+    const keys = new Set();
+    for (const c of convs.values()) { for (const k of c.byKey.keys()) keys.add(k); if (c.shown) keys.add(c.shown); }
+    for (const [k, el] of elementOfKey) if (!el.isConnected || !keys.has(k)) elementOfKey.delete(k);
   }
 
   // ---------------------------------------------------------------------------------- observer
