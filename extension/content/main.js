@@ -27,7 +27,8 @@
   // Requests to the background: one in flight per conversation, newest messages first, at most
   // EVAL_CHUNK evaluations and REQUEST_CHARS characters each (a slow batch is split, not resent).
   const EVAL_CHUNK = 24;
-  const REQUEST_CHARS = 16000;
+  const REQUEST_CHARS = 24000;
+  const MAX_REQUEST_TOTAL = 500000; // characters, under the background's limit (a 100-message window of long ones)
   const MAX_SPAN = 350;             // messages one request covers (the background takes 400)
   const HEAVY_TEXT = 2000;          // longer messages wait until the short ones are decided
   const STATUS_AFTER_MS = 4000;     // a request unanswered this long: ask whether it is still running
@@ -147,7 +148,9 @@
     const parts = [];
     const budget = { nodes: MAX_UNIT_NODES };
     for (const r of roots) parts.push(collectText(ad, r, unit, budget));
-    return capText(parts.join('\n'));
+    const raw = parts.join('\n');
+    unit.__egHuge = raw.length > MAX_TEXT || budget.nodes < 0; // measured as a box, not a range
+    return capText(raw);
   }
   // Long runs of invisible characters (zero-width spaces, joiners, BOM, bidi controls) read as
   // nothing, so they cannot push a threat past the length cap; then the text is cut at MAX_TEXT.
@@ -265,7 +268,7 @@
     // The text's own extent (a range), but never over a huge subtree: the browser measures every
     // box of a range, so a message of 100,000 elements is measured by its first children or as a box.
     let r = { width: 0 };
-    if (target.getElementsByTagName('*').length <= 2000) {
+    if (!unit.__egHuge && target.getElementsByTagName('*').length <= 2000) {
       const range = document.createRange();
       range.selectNodeContents(target);
       if (target.childNodes.length > 64) range.setEnd(target, 64);
@@ -552,25 +555,35 @@
     todo.reverse();
     let order = [...todo.filter((i) => !heavy(i)), ...todo.filter(heavy)];
     let full = false;
-    if (!order.length) { // then one of those decided on part of their window, newest first
-      for (let i = c.msgs.length - 1; i >= 0; i--) if (c.msgs[i].partial) { order = [i]; break; }
+    if (!order.length) { // then those decided on part of their window, newest first
+      for (let i = c.msgs.length - 1; i >= 0; i--) if (c.msgs[i].partial) order.push(i);
       full = true;
     }
     if (!order.length) return null;
+    // Half the budget for the messages decided, the rest for their windows (short messages only on
+    // a first pass; the whole window when deciding again).
     const included = new Set(); let chars = 0; const evalIdx = []; let loE = Infinity; let hiE = -Infinity;
     for (const i of order) {
       if (evalIdx.length >= EVAL_CHUNK) break;
       const t = c.msgs[i].text.length;
-      if (evalIdx.length && (chars + t > REQUEST_CHARS || Math.max(hiE, i) - Math.min(loE, i) + win > MAX_SPAN)) continue;
+      if (evalIdx.length && (chars + t > (full ? REQUEST_CHARS : REQUEST_CHARS / 2) || Math.max(hiE, i) - Math.min(loE, i) + win > MAX_SPAN)) continue;
+      if (full && evalIdx.length) { // whole windows only: skip one that does not fit now
+        let need = t;
+        for (let j = i - 1; j >= 0 && j > i - win; j--) if (!included.has(j)) need += c.msgs[j].text.length;
+        if (chars + need > REQUEST_CHARS) continue;
+      }
       evalIdx.push(i); included.add(i); chars += t; loE = Math.min(loE, i); hiE = Math.max(hiE, i);
+      if (full) for (let j = i - 1; j >= 0 && j > i - win && chars < MAX_REQUEST_TOTAL; j--) if (!included.has(j)) { included.add(j); chars += c.msgs[j].text.length; }
     }
     const partial = new Set();
-    for (const i of evalIdx) {
-      for (let j = i - 1; j >= 0 && j > i - win; j--) {
-        if (included.has(j)) continue;
-        const t = c.msgs[j].text.length;
-        if (!full && (heavy(j) || chars + t > REQUEST_CHARS)) { partial.add(i); continue; }
-        included.add(j); chars += t;
+    if (!full) {
+      for (const i of evalIdx) {
+        for (let j = i - 1; j >= 0 && j > i - win; j--) {
+          if (included.has(j)) continue;
+          const t = c.msgs[j].text.length;
+          if (heavy(j) || chars + t > REQUEST_CHARS) { partial.add(i); continue; }
+          included.add(j); chars += t;
+        }
       }
     }
     const lo = Math.min(...included); const hi = Math.max(...evalIdx);
