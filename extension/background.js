@@ -133,6 +133,13 @@ async function runAssess(msg, sender) {
   const t0 = performance.now();
   try {
     const { det, win } = await load();
+    // Tests only (set from the worker's own console): make every request this slow, to prove that
+    // a slow request is waited for and not resent. Pages cannot reach this global.
+    const delay = Number(globalThis.__egTestDelayMs) || 0;
+    for (const end = performance.now() + delay; performance.now() < end;) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (job.cancelled) return { ok: false, error: 'superseded' };
+    }
     const results = [];
     let sc = null;
     let slice = performance.now();

@@ -323,6 +323,7 @@
 
   let win = 12;                   // the engine's window (messages), as the background reports it
   let jobSeq = 0;
+  let elementsKept = 0;            // elementOfKey's size after the last prune
 
   function conv(id) {
     let c = convs.get(id);
@@ -448,7 +449,7 @@
       if (performance.now() - started > SLICE_MS && backlog.length) { schedule(1); break; }
     }
     if (!backlog.length) { orderConversation(found, c); send(convId, c); }
-    if (overlaysNeedCheck || elementOfKey.size > 4 * KEEP_SCANNED) pruneElements();
+    if (overlaysNeedCheck || elementOfKey.size > Math.max(4 * KEEP_SCANNED, 2 * elementsKept)) { pruneElements(); elementsKept = elementOfKey.size; }
     globalThis.EG_OVERLAY?.sync(convId, elementOfKey);
     overlaysNeedCheck = false;
   }

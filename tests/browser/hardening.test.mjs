@@ -86,6 +86,27 @@ test('[ﷺ×8000 ×3, threat]: the warning shows without waiting for the slow me
   await p.page.close();
 });
 
+test('a request slower than the old 5 s give-up is waited for: one request, no resend, the warning shows', async () => {
+  const p = await open(b, 'telegram-k');
+  await p.page.evaluate(() => window.__chat.switchChat('9004', 'Slow worker'));
+  await sleep(500);
+  await b.sw.evaluate(() => { globalThis.__egTestDelayMs = 12000; });
+  try {
+    const s0 = await swStats(b);
+    const t0 = Date.now();
+    await receive(p, THREAT);
+    assert.ok(await shown(p, 40000), 'the warning after a 12 s request');
+    const took = Date.now() - t0;
+    const s1 = await swStats(b);
+    console.log(`# a 12 s request: overlay after ${took} ms; ${s1.requests - s0.requests} request(s), superseded ${s1.superseded - s0.superseded}`);
+    assert.ok(took >= 12000);
+    assert.equal(s1.requests - s0.requests, 1, 'sent once, not resent every 5 s');
+    assert.equal(s1.superseded - s0.superseded, 0);
+  } finally { await b.sw.evaluate(() => { globalThis.__egTestDelayMs = 0; }); }
+  assert.deepEqual(p.errors, []);
+  await p.page.close();
+});
+
 // ------------------------------------------------------------------ 2. direction spoofing
 const SPOOFS = {
   snapchat: async (p) => { await p.page.evaluate(() => window.__chat.switchChat('0c1b2a39-4857-4a6b-9c8d-000000000001', 'Me')); return {}; },
