@@ -30,7 +30,7 @@ bin=$fuzz_target_dir/$(rustc -vV | sed -n 's/^host: //p')/release
 
 # Seeds: the labelled corpora (never tests/corpus/blind/), the packs, and hostile shapes.
 work=fuzz/corpus
-mkdir -p "$work"/{scan,conversation,jsonl,pack} fuzz/artifacts
+mkdir -p "$work"/{normalize,scan,conversation,jsonl,pack} fuzz/artifacts
 python3 - "$work" <<'PY'
 import glob, json, os, sys
 work = sys.argv[1]
@@ -44,6 +44,7 @@ for path in ['tests/corpus/threats.jsonl', 'tests/corpus/hard_negatives.jsonl', 
 for i, line in enumerate(lines[::3]):
     text = json.loads(line)['text']
     put('scan', f'seed-{i}', text)
+    put('normalize', f'seed-{i}', text)
 for i in range(0, len(lines), 6):
     chunk = lines[i:i + 6]
     put('jsonl', f'seed-{i}', ''.join(chunk))
@@ -52,6 +53,7 @@ hostile = ['1 ' * 200, 'a@' * 200, '\u200b' * 300 + 'pay 300 or everyone sees it
            '\ufdfa' * 50, '💰' * 100, 'p a y  m e  n o w', 'n.u.d.e.s', 'pay\x00 300\x01', '👍🏽🏴\U000e0067\U000e0062\U000e007f']
 for i, h in enumerate(hostile):
     put('scan', f'hostile-{i}', h)
+    put('normalize', f'hostile-{i}', h)
 put('jsonl', 'hostile-0', b'{"id": 1, "text": "pay 300 \xff"}\n\n[1]\n{"text": 5}\n{"text": "x", "time": "t"}\r\n')
 for path in glob.glob('rules/*.toml') + glob.glob('tests/packs/*/*.toml'):
     if path.endswith('policy.toml'):
@@ -62,9 +64,10 @@ for path in glob.glob('rules/*.toml') + glob.glob('tests/packs/*/*.toml'):
         put('pack', f'{os.path.basename(os.path.dirname(path))}-{os.path.basename(path)}-{k}', head + '[[rule]]' + rule)
 PY
 
-# Shares of the executions: scanning is the surface a criminal reaches, so it gets the most.
-declare -A share=([scan]=40 [conversation]=20 [jsonl]=20 [pack]=20)
-declare -A max_len=([scan]=4096 [conversation]=4096 [jsonl]=4096 [pack]=8192)
+# Shares of the executions: normalising and scanning are the surface a criminal reaches, so they
+# get the most.
+declare -A share=([normalize]=30 [scan]=30 [conversation]=15 [jsonl]=15 [pack]=10)
+declare -A max_len=([normalize]=4096 [scan]=4096 [conversation]=4096 [jsonl]=4096 [pack]=8192)
 log=fuzz/artifacts/logs
 mkdir -p "$log"
 run() {
@@ -76,7 +79,7 @@ run() {
         -artifact_prefix="fuzz/artifacts/$target/" -print_final_stats=1 >"$log/$target.log" 2>&1 || true
 }
 pids=()
-for target in scan conversation jsonl pack; do
+for target in normalize scan conversation jsonl pack; do
     run "$target" &
     pids+=($!)
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 1; done
@@ -85,7 +88,7 @@ wait "${pids[@]}" || true
 
 sum=0
 found=0
-for target in scan conversation jsonl pack; do
+for target in normalize scan conversation jsonl pack; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log/$target.log" | tail -1)
     runs=${runs:-0}
     seconds=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log/$target.log" | tail -1)

@@ -43,6 +43,11 @@ fn replay(target: &str, check: impl Fn(&[u8])) {
 }
 
 #[test]
+fn fuzz_regressions_normalize() {
+    replay("normalize", |data| props::check_normalized(&String::from_utf8_lossy(data)));
+}
+
+#[test]
 fn fuzz_regressions_scan() {
     replay("scan", |data| props::check_message(mini(), &String::from_utf8_lossy(data)));
 }
@@ -155,5 +160,17 @@ fn generated_packs_keep_their_properties() {
             text += "\n";
         }
         props::check_pack(&policy, &text);
+    }
+}
+
+#[test]
+fn the_invisible_characters_are_those_unicode_security_drops() {
+    // Planes 0 to 3 and the tags plane: every plane with characters of this kind, and most of
+    // the assigned ones, in a few seconds.
+    for cp in (0..=0x3FFFFu32).chain(0xE0000..=0xE0FFF) {
+        let Some(c) = char::from_u32(cp) else { continue };
+        let mut buf = [0u8; 4];
+        let dropped = unicode_security::skeleton(c.encode_utf8(&mut buf)).next().is_none();
+        assert_eq!(extortion_guard::normalize::is_invisible(c), dropped, "U+{cp:04X}");
     }
 }

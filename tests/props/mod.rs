@@ -26,7 +26,19 @@ pub fn policy_text(root: &Path) -> String {
 /// order; a message scanned twice gives the same verdict; every hit's span lies on character
 /// boundaries of the original and its text is exactly that slice.
 pub fn check_message(d: &Detector, text: &str) {
+    check_normalized(text);
+    let first = d.scan(text);
+    let again = d.scan(text);
+    assert_eq!(first, again, "two scans of {text:?} disagree");
+    check_hits(text, &first.hits);
+}
+
+/// Normalisation alone: every character of the normalised text maps back onto whole characters
+/// of the original, in order, within the output bound; normalising again gives the same text.
+pub fn check_normalized(text: &str) {
     let n = normalize(text);
+    assert!(n.text.chars().count() <= extortion_guard::normalize::MAX_NORMALIZED_CHARS, "{} characters from {text:?}", n.text.chars().count());
+    assert_eq!(normalize(text).text, n.text, "two normalisations of {text:?} disagree");
     let mut previous_start = 0;
     for (i, c) in n.text.char_indices() {
         let (s, e) = n.original_span(i, i + c.len_utf8());
@@ -39,10 +51,6 @@ pub fn check_message(d: &Detector, text: &str) {
         let (s, e) = n.original_span(0, n.text.len());
         assert!(s <= e && text.is_char_boundary(s) && text.is_char_boundary(e), "whole span {s}..{e} of {text:?}");
     }
-    let first = d.scan(text);
-    let again = d.scan(text);
-    assert_eq!(first, again, "two scans of {text:?} disagree");
-    check_hits(text, &first.hits);
 }
 
 fn check_hits(text: &str, hits: &[extortion_guard::Hit]) {
