@@ -163,31 +163,36 @@ export class Scanner {
   }
 }
 
+// The engine also reads the last few short messages joined (a phrase split over "Fine im
+// exposing" / "Ur pics"), which no single scan shows; those messages stand in as themselves.
+export const JOIN_TAIL = 4;       // as the engine's JOIN_MAX_MESSAGES
+export const JOIN_SHORT = 400;    // as the engine's JOIN_MESSAGE_BYTES (bytes there, units here: only ever fewer)
+
 // The conversation verdict for index `i` from scans already made (all of [from, i] scanned).
 export function windowVerdict(det, sc, from, i) {
   const own = sc.scans[i];
-  let any = false;
-  for (let j = from; j <= i; j++) if (sc.scans[j].hits && sc.scans[j].hits.length) { any = true; break; }
+  const whole = (j) => j > i - JOIN_TAIL && sc.messages[j].text.length <= JOIN_SHORT;
   const msgs = [];
   for (let j = from; j <= i; j++) {
     const m = sc.messages[j];
-    const text = any ? sc.standIn(j) : '';
+    const text = whole(j) ? m.text : sc.standIn(j);
     msgs.push(Number.isFinite(m.time) ? { text, time: m.time } : { text });
   }
-  // Without any hit, the engine decides on empty texts (its own "nothing" verdict, times kept).
   const v = det.assessConversation(msgs);
-  // The hits of the messages the engine kept in its window, as found in the original texts.
+  // Hits as found in the original texts: the engine's own for messages that stood in as
+  // themselves, the message's scan for the others the engine kept in its window.
   const inWindow = new Set((v.conversation.hits || []).map((h) => h.message));
   const hits = [];
   for (let j = from; j <= i; j++) {
-    if (!inWindow.has(j - from)) continue;
-    for (const h of sc.scans[j].hits) hits.push({ ...h, message: j - from });
+    if (whole(j)) {
+      for (const h of v.conversation.hits || []) if (h.message === j - from) hits.push(h);
+    } else if (inWindow.has(j - from)) {
+      for (const h of sc.scans[j].hits) hits.push({ ...h, message: j - from });
+    }
   }
   return { message: own, conversation: { ...v.conversation, hits } };
 }
 
-// Evaluates every requested index as "the newest message" with the window before it; each
-// message is scanned once. Same results as evaluating each window with `assessConversation`.
 export function assessBatch(det, req, win = 12) {
   const out = [];
   for (const step of assessSteps(det, req, win)) if (step.result) out.push(step.result);

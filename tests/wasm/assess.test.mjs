@@ -180,3 +180,17 @@ test('requestProblem: a request that does not fit is named, a good one passes', 
   ];
   for (const b of bad) assert.equal(typeof requestProblem(b), 'string', JSON.stringify(b)?.slice(0, 80));
 });
+
+test('a phrase split over short messages warns at its last piece, in one request and in assessEach', () => {
+  const m = msgs('hey', 'im gonna send', 'ur nudes');
+  const rs = assessBatch(det, { messages: m, evaluate: [0, 1, 2] }, win);
+  const last = rs.find((r) => r.index === 2);
+  assert.equal(last.warn, true, JSON.stringify(last));
+  assert.ok(last.categories.includes('threat'), JSON.stringify(last.categories));
+  assert.equal(rs.find((r) => r.index === 1).warn, false, 'the first piece alone says nothing');
+  const each = det.assessEach(m, [1, 2]);
+  assert.equal(each.length, 2);
+  assert.ok(each[1].conversation.categories.includes('threat'));
+  const pieces = each[1].conversation.hits.filter((h) => h.category === 'threat').map((h) => [h.message, m[h.message].text.slice(h.start, h.end)]);
+  assert.ok(pieces.some(([i]) => i === 1) && pieces.some(([i]) => i === 2), JSON.stringify(pieces));
+});
