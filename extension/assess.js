@@ -175,21 +175,23 @@ export function windowVerdict(det, sc, from, i) {
   const msgs = [];
   for (let j = from; j <= i; j++) {
     const m = sc.messages[j];
-    const text = whole(j) ? m.text : sc.standIn(j);
+    let text = whole(j) ? m.text : sc.standIn(j);
+    // A long message among the last few must stay long for the engine, which joins no further
+    // back than it: spaces carry no words.
+    if (j > i - JOIN_TAIL && !whole(j)) text = text.padEnd(JOIN_SHORT + 1, " ");
     msgs.push(Number.isFinite(m.time) ? { text, time: m.time } : { text });
   }
   const v = det.assessConversation(msgs);
-  // Hits as found in the original texts: the engine's own for messages that stood in as
-  // themselves, the message's scan for the others the engine kept in its window.
-  const inWindow = new Set((v.conversation.hits || []).map((h) => h.message));
+  // Hits as found in the original texts: each message's own scan for those the engine kept in
+  // its window, then what it found only by reading the last messages joined (`joined`), which
+  // lie in messages that stood in as themselves. The same order as a whole-window assessment.
+  const all = v.conversation.hits || [];
+  const inWindow = new Set(all.filter((h) => !h.joined).map((h) => h.message));
   const hits = [];
   for (let j = from; j <= i; j++) {
-    if (whole(j)) {
-      for (const h of v.conversation.hits || []) if (h.message === j - from) hits.push(h);
-    } else if (inWindow.has(j - from)) {
-      for (const h of sc.scans[j].hits) hits.push({ ...h, message: j - from });
-    }
+    if (inWindow.has(j - from)) for (const h of sc.scans[j].hits) hits.push({ ...h, message: j - from });
   }
+  for (const h of all) if (h.joined) hits.push(h);
   return { message: own, conversation: { ...v.conversation, hits } };
 }
 

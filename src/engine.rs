@@ -35,6 +35,9 @@ pub struct Hit {
     /// In a conversation verdict: which message (index into the messages given) the hit is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<usize>,
+    /// Found only with the neighbouring messages read joined (a phrase split over messages).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub joined: bool,
 }
 
 /// What the engine says about a message or a conversation.
@@ -315,7 +318,7 @@ impl Detector {
                 let text = texts[first + m];
                 let start = h.start - starts[m];
                 let end = (h.end - starts[m]).min(text.len());
-                out.hits.push(Hit { start, end, text: text[start..end].to_string(), message: Some(first + m), ..(*h).clone() });
+                out.hits.push(Hit { start, end, text: text[start..end].to_string(), message: Some(first + m), joined: true, ..(*h).clone() });
             }
             if let Some(rule) = self.rule(&hits[0].rule) {
                 let w = out.weights.entry(rule.category.clone()).or_insert(0);
@@ -380,7 +383,7 @@ fn make_hit(rule: &Rule, original: &str, normalized: &Normalized, start: usize, 
     let start = start + (trimmed.len() - trimmed.trim_start().len());
     let end = end - (trimmed.len() - trimmed.trim_end().len()).min(end - start);
     let (s, e) = normalized.original_span(start, end);
-    Hit { rule: rule.id.clone(), category: rule.category.clone(), start: s, end: e, text: original[s..e].to_string(), message: None }
+    Hit { rule: rule.id.clone(), category: rule.category.clone(), start: s, end: e, text: original[s..e].to_string(), message: None, joined: false }
 }
 
 /// The longest prefix of `text` within `max` bytes that ends on a character boundary.
