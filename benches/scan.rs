@@ -110,8 +110,28 @@ criterion_group! {
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(3));
     targets = bench
 }
+/// `--matcher PACK.json`: what the regex patterns alone cost, natively: building the matcher,
+/// compiling every pattern, and the memory the matcher counts.
+fn matcher_costs(pack: &str) {
+    let set: extortion_guard::RuleSet = serde_json::from_str(&std::fs::read_to_string(pack).expect("pack file")).expect("a packed rule file");
+    let sources: Vec<&str> = set.rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+    let t = Instant::now();
+    let (m, _) = extortion_guard::matcher::Matcher::new(&sources).map_err(|_| "patterns").expect("patterns compile");
+    println!("{} patterns: Matcher::new {:.1} ms, memory {:?}", sources.len(), t.elapsed().as_secs_f64() * 1e3, m.memory_usage());
+    let t = Instant::now();
+    let problems = m.compile_all();
+    println!("compile_all {:.1} ms ({} problems), memory (compiled, caches) {:?}", t.elapsed().as_secs_f64() * 1e3, problems.len(), m.memory_usage());
+    let t = Instant::now();
+    let d = Detector::new(set).expect("rules compile").0;
+    println!("Detector::new {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    black_box(d);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--matcher") {
+        return matcher_costs(args.get(i + 1).expect("--matcher PACK.json"));
+    }
     if let Some(i) = args.iter().position(|a| a == "--serve") {
         return serve(args.get(i + 1).expect("--serve PACK.json"));
     }
