@@ -25,6 +25,10 @@ pub fn check(rules: RuleSet, mut problems: Vec<Problem>) -> (Option<Detector>, V
     (ok.then_some(detector), problems)
 }
 
+/// Longest example accepted, in bytes. Examples are phrases; a huge one would only make `rules
+/// check` (and the options page's check of a custom pack) slow, and fill the screen when it fails.
+pub const MAX_EXAMPLE_BYTES: usize = 4096;
+
 /// Every rule must match each of its `must_match` examples and none of its `must_not_match` ones.
 pub fn check_examples(detector: &Detector) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -37,14 +41,22 @@ pub fn check_examples(detector: &Detector) -> Vec<Problem> {
         if rule.must_not_match.is_empty() {
             problems.push(at("no `must_not_match` examples: show an innocent look-alike it must leave alone".into()));
         }
-        for (k, example) in rule.must_match.iter().enumerate() {
-            if !detector.rule_matches(index, example) {
-                problems.push(at_line(rule.example_lines.get(k), format!("does not match its example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
+        let examples = rule.must_match.iter().zip(rule.example_lines.iter().map(Some).chain(std::iter::repeat(None))).map(|(e, l)| (true, e, l));
+        let counterexamples = rule.must_not_match.iter().zip(rule.counterexample_lines.iter().map(Some).chain(std::iter::repeat(None))).map(|(e, l)| (false, e, l));
+        for (must, example, line) in examples.chain(counterexamples) {
+            let field = if must { "must_match" } else { "must_not_match" };
+            if example.len() > MAX_EXAMPLE_BYTES {
+                problems.push(at_line(line, format!("a `{field}` example of {} bytes ({}): examples are at most {MAX_EXAMPLE_BYTES} bytes", example.len(), shown(example))));
+                continue;
             }
-        }
-        for (k, example) in rule.must_not_match.iter().enumerate() {
-            if detector.rule_matches(index, example) {
-                problems.push(at_line(rule.counterexample_lines.get(k), format!("matches its counter-example {example:?} (normalised: {:?})", crate::normalize::normalize(example).text)));
+            if detector.rule_matches(index, example) != must {
+                let normalised = crate::normalize::normalize(example).text;
+                let message = if must {
+                    format!("does not match its example {} (normalised: {})", shown(example), shown(&normalised))
+                } else {
+                    format!("matches its counter-example {} (normalised: {})", shown(example), shown(&normalised))
+                };
+                problems.push(at_line(line, message));
             }
         }
     }
@@ -121,5 +133,14 @@ impl std::fmt::Display for Readability {
             let more = if self.over.len() > 20 { format!(" and {} more", self.over.len() - 20) } else { String::new() };
             writeln!(f, "over budget ({} rules): {}{more}", self.over.len(), shown.join(", "))
         }
+    }
+}
+
+/// A text quoted for a message, cut to its first 200 characters.
+fn shown(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} more bytes)", &text[..end], text.len() - end),
     }
 }

@@ -228,17 +228,50 @@ impl Detector {
     pub fn assess(&self, messages: &[Message]) -> ConversationVerdict {
         let window = self.window(messages);
         let scans: Vec<MessageScan> = messages[window.clone()].iter().map(|m| self.scan_hits(&m.text)).collect();
+        self.assess_window(messages, window, &scans.iter().collect::<Vec<_>>())
+    }
+
+    /// The verdicts of several messages of one conversation, each judged as the newest with the
+    /// window before it (`evaluate` holds their indexes into `messages`, oldest first). Every
+    /// message is scanned once however many windows it is in, so a batch costs what its messages
+    /// cost, not window × messages.
+    pub fn assess_each(&self, messages: &[Message], evaluate: &[usize]) -> Vec<ConversationVerdict> {
+        let mut scans: Vec<Option<MessageScan>> = vec![None; messages.len()];
+        evaluate
+            .iter()
+            .filter(|&&i| i < messages.len())
+            .map(|&i| {
+                let window = self.window(&messages[..=i]);
+                for j in window.clone() {
+                    if scans[j].is_none() {
+                        scans[j] = Some(self.scan_hits(&messages[j].text));
+                    }
+                }
+                let refs: Vec<&MessageScan> = window.clone().filter_map(|j| scans[j].as_ref()).collect();
+                self.assess_window(messages, window, &refs)
+            })
+            .collect()
+    }
+
+    fn assess_window(&self, messages: &[Message], window: std::ops::Range<usize>, scans: &[&MessageScan]) -> ConversationVerdict {
+        let Some(newest) = scans.last() else {
+            return ConversationVerdict { message: Verdict::default(), conversation: Verdict::default() };
+        };
+        let message = self.decide(&[newest]);
         let texts: Vec<&str> = messages[window.clone()].iter().map(|m| m.text.as_str()).collect();
         let joined = self.scan_joined(&texts);
-        let mut verdict = self.assess_scanned(&scans, window.start);
-        if let Some(joined) = joined {
-            let mut refs: Vec<&MessageScan> = scans.iter().collect();
-            refs.push(&joined);
-            let decided = self.decide(&refs);
-            verdict.conversation = Verdict { hits: verdict.conversation.hits, ..decided };
-            verdict.conversation.hits.extend(joined.hits.iter().map(|h| Hit { message: h.message.map(|m| m + window.start), ..h.clone() }));
+        let mut refs: Vec<&MessageScan> = scans.to_vec();
+        if let Some(j) = &joined {
+            refs.push(j);
         }
-        verdict
+        let mut conversation = self.decide(&refs);
+        conversation.hits = scans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.hits.iter().map(move |h| Hit { message: Some(window.start + i), ..h.clone() }))
+            .chain(joined.iter().flat_map(|j| j.hits.iter().map(|h| Hit { message: h.message.map(|m| m + window.start), ..h.clone() })))
+            .collect();
+        ConversationVerdict { message, conversation }
     }
 
     /// Phrases split over consecutive short messages ("Fine im exposing" / "Ur pics"): the newest
@@ -308,23 +341,6 @@ impl Detector {
             }
         }
         start..len
-    }
-
-    /// Decides a conversation from scans already made; `first_index` is the index of `scans[0]`
-    /// in the caller's list, so hits can name their message.
-    pub fn assess_scanned(&self, scans: &[MessageScan], first_index: usize) -> ConversationVerdict {
-        let Some(newest) = scans.last() else {
-            return ConversationVerdict { message: Verdict::default(), conversation: Verdict::default() };
-        };
-        let message = self.decide(&[newest]);
-        let refs: Vec<&MessageScan> = scans.iter().collect();
-        let mut conversation = self.decide(&refs);
-        conversation.hits = scans
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| s.hits.iter().map(move |h| Hit { message: Some(first_index + i), ..h.clone() }))
-            .collect();
-        ConversationVerdict { message, conversation }
     }
 
     /// Combines the categories of some scans into a verdict.

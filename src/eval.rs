@@ -19,6 +19,9 @@ pub struct Labelled {
     pub lang: Option<String>,
     #[serde(default)]
     pub time: Option<f64>,
+    /// Copied from the page that printed it (blind sets), as opposed to written after a source.
+    #[serde(default)]
+    pub verbatim: Option<bool>,
 }
 
 /// Where a labelled line came from, for the report.
@@ -122,6 +125,8 @@ pub struct Report {
     pub conversations: Counts,
     /// Benign lines inside conversations: how often ordinary chat turns warned.
     pub conversation_lines: Counts,
+    /// Standalone lines marked `"verbatim": true`.
+    pub verbatim: Counts,
     pub per_language: BTreeMap<String, Counts>,
     pub per_file: BTreeMap<String, Counts>,
     pub per_rule: BTreeMap<String, RuleFigures>,
@@ -167,6 +172,9 @@ pub fn evaluate(detector: &Detector, lines: &[Line]) -> Report {
             None => {
                 report.messages.add(extortion, warned);
                 report.overall.add(extortion, warned);
+                if item.verbatim == Some(true) {
+                    report.verbatim.add(extortion, warned);
+                }
                 report.per_language.entry(lang).or_default().add(extortion, warned);
                 report.per_file.entry(l.file.clone()).or_default().add(extortion, warned);
                 if extortion && !warned {
@@ -211,7 +219,7 @@ pub fn evaluate(detector: &Detector, lines: &[Line]) -> Report {
         let s_o = if e + b == 0 { 0.0 } else { e as f64 / (e + b) as f64 };
         report.per_rule.insert(rule.id.clone(), RuleFigures { category: rule.category.clone(), testing: rule.testing, extortion_hits: e, benign_hits: b, s_o });
     }
-    for c in [&mut report.overall, &mut report.messages, &mut report.conversations, &mut report.conversation_lines] {
+    for c in [&mut report.overall, &mut report.messages, &mut report.conversations, &mut report.conversation_lines, &mut report.verbatim] {
         c.finish();
     }
     report.per_language.values_mut().for_each(Counts::finish);
@@ -247,6 +255,10 @@ pub fn render(report: &Report, max_listed: usize) -> String {
     out += &counts_row("conversations", &report.conversations);
     out += "\n";
     out += &counts_row("benign lines in conversations", &report.conversation_lines);
+    if report.verbatim.extortion() + report.verbatim.benign() > 0 {
+        out += "\n";
+        out += &counts_row("verbatim standalone lines", &report.verbatim);
+    }
     out += "\n\nper language\n";
     for (lang, c) in &report.per_language {
         out += &counts_row(&format!("  {lang}"), c);

@@ -7,8 +7,7 @@ use extortion_guard::engine::{Detector, Hit, Verdict};
 use extortion_guard::eval::{evaluate, read_corpus, render};
 use extortion_guard::rules::{load_path, Problem, RuleSet};
 use extortion_guard::stream::Stream;
-use serde::Serialize;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -169,6 +168,10 @@ fn pack(path: Option<PathBuf>, output: PathBuf) -> Result<ExitCode, String> {
         r.must_match.clear();
         r.must_not_match.clear();
     }
+    for v in &mut rules.vocabularies {
+        v.examples.clear();
+        v.counterexamples.clear();
+    }
     let json = serde_json::to_string(&rules).map_err(|e| e.to_string())?;
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -199,9 +202,9 @@ fn scan(rules: Option<PathBuf>, jsonl: bool, conversation: bool, mut texts: Vec<
         return scan_jsonl(&detector);
     }
     if texts.is_empty() {
-        let mut input = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input).map_err(|e| e.to_string())?;
-        texts.push(input);
+        let mut input = Vec::new();
+        std::io::stdin().read_to_end(&mut input).map_err(|e| e.to_string())?;
+        texts.push(String::from_utf8_lossy(&input).into_owned());
     }
     let color = std::io::stdout().is_terminal();
     let mut stream = Stream::new(&detector);
@@ -239,75 +242,12 @@ fn describe(detector: &Detector, n: usize, text: &str, verdict: &Verdict, testin
     out
 }
 
-#[derive(Serialize)]
-struct JsonHit<'a> {
-    rule: &'a str,
-    category: &'a str,
-    start: usize,
-    end: usize,
-    text: &'a str,
-}
-
-/// The exact line format of `scan --jsonl`; other tools depend on it.
-#[derive(Serialize)]
-struct JsonVerdict<'a> {
-    id: &'a serde_json::Value,
-    warn: bool,
-    level: &'a str,
-    score: u32,
-    categories: &'a [String],
-    hits: Vec<JsonHit<'a>>,
-}
-
+/// `scan --jsonl`: the stream itself is `stream::scan_jsonl`, which the fuzz targets drive too.
 fn scan_jsonl(detector: &Detector) -> Result<ExitCode, String> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut stream = Stream::new(detector);
-    let mut bad_lines = 0;
-    for (i, line) in stdin.lock().lines().enumerate() {
-        let line = line.map_err(|e| format!("stdin line {}: {e}", i + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (id, verdict) = match parse_input(&line) {
-            Ok((id, text, conversation, time)) => (id, stream.push(&text, conversation.as_deref(), time).verdict),
-            Err((id, message)) => {
-                // The line still gets its answer, so outputs stay aligned with inputs.
-                eprintln!("extortion-guard: stdin line {}: {message}", i + 1);
-                bad_lines += 1;
-                (id, Verdict::default())
-            }
-        };
-        let json = JsonVerdict {
-            id: &id,
-            warn: verdict.warn,
-            level: verdict.level.as_str(),
-            score: verdict.score,
-            categories: &verdict.categories,
-            hits: verdict.hits.iter().map(|h| JsonHit { rule: &h.rule, category: &h.category, start: h.start, end: h.end, text: &h.text }).collect(),
-        };
-        let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
-        writeln!(out, "{text}").map_err(|e| format!("cannot write: {e}"))?;
-    }
-    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    // Standard output is line-buffered: whoever feeds the stream line by line gets each answer as
+    // soon as it is ready. Each problem is also told on standard error.
+    let bad_lines = extortion_guard::stream::scan_jsonl(detector, stdin.lock(), stdout.lock(), |message| eprintln!("extortion-guard: {message}"))?;
     Ok(if bad_lines > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
-}
-
-type Input = (serde_json::Value, String, Option<String>, Option<f64>);
-
-/// One input line: `text` must be a string; `conversation` may be any scalar; `time` a number.
-fn parse_input(line: &str) -> Result<Input, (serde_json::Value, String)> {
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| (serde_json::Value::Null, format!("not JSON: {e}")))?;
-    let id = value.get("id").cloned().unwrap_or(serde_json::Value::Null);
-    let Some(text) = value.get("text").and_then(|t| t.as_str()) else {
-        return Err((id, "no \"text\" string".into()));
-    };
-    let conversation = match value.get("conversation") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
-    };
-    let time = value.get("time").and_then(|t| t.as_f64().or_else(|| t.as_str().and_then(|s| s.parse().ok())));
-    Ok((id, text.to_string(), conversation, time))
 }

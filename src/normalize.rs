@@ -39,6 +39,16 @@ struct Unit {
     end: u32,
 }
 
+/// Most characters a normalised message has: the work of normalising and matching is bounded by
+/// this, whatever the input. Characters that spell nothing (invisible ones, controls) do not count,
+/// so a flood of them cannot push a threat past the limit; characters that expand (U+FDFA is 18
+/// letters, an emoji its name) count as what they expand to.
+pub const MAX_NORMALIZED_CHARS: usize = 64 * 1024;
+
+/// Most bytes of the original read, however few of them count: a bound on the work for a message
+/// made of nothing but invisible characters.
+pub const MAX_SCANNED_BYTES: usize = 1 << 20;
+
 pub fn normalize(original: &str) -> Normalized {
     let units = fold_characters(original);
     let units = rewrite_words(units);
@@ -55,11 +65,16 @@ pub fn normalize(original: &str) -> Normalized {
 
 /// Character-level folding: everything that can be decided one character (or one emoji) at a time.
 fn fold_characters(original: &str) -> Vec<Unit> {
-    let mut out: Vec<Unit> = Vec::with_capacity(original.len());
+    let original = truncate_bytes(original, MAX_SCANNED_BYTES);
+    let mut out: Vec<Unit> = Vec::with_capacity(original.len().min(MAX_NORMALIZED_CHARS + 64));
     // Whether the last base letter belongs to a script whose combining marks are dropped.
     let mut strip_marks = true;
     let mut chars = original.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
+        if out.len() >= MAX_NORMALIZED_CHARS {
+            out.truncate(MAX_NORMALIZED_CHARS);
+            break;
+        }
         let mut end = start + c.len_utf8();
         if c.is_ascii() {
             push_ascii(&mut out, c, start as u32, end as u32);
@@ -73,16 +88,16 @@ fn fold_characters(original: &str) -> Vec<Unit> {
             push_words(&mut out, emoji.name(), start as u32, end as u32);
             continue;
         }
-        if is_invisible(c) {
+        let (s, e) = (start as u32, end as u32);
+        if is_blank(c) {
+            out.push(Unit { c: ' ', start: s, end: e });
             continue;
         }
-        let (s, e) = (start as u32, end as u32);
+        if c.is_control() || is_invisible(c) {
+            continue;
+        }
         if let Some(d) = native_digit(c) {
             out.push(Unit { c: d, start: s, end: e });
-            continue;
-        }
-        if c.is_whitespace() {
-            out.push(Unit { c: ' ', start: s, end: e });
             continue;
         }
         if c == '\u{0640}' {
@@ -102,15 +117,56 @@ fn fold_characters(original: &str) -> Vec<Unit> {
             }
         });
     }
+    out.truncate(MAX_NORMALIZED_CHARS);
     out
 }
 
 fn push_ascii(out: &mut Vec<Unit>, c: char, start: u32, end: u32) {
     let c = match c {
         '\t' | '\n' | '\r' | '\x0b' | '\x0c' => ' ',
+        // Other control characters (NUL, U+0001, DEL) show as nothing, or as a box at most: they
+        // must not split a word.
+        c if c.is_ascii_control() => return,
         c => c.to_ascii_lowercase(),
     };
     out.push(Unit { c, start, end });
+}
+
+/// Characters that show as an empty space: Unicode's white space, and the blank letters that
+/// senders type instead of a space, which the Unicode data calls something else (the braille
+/// blank U+2800, the Hangul fillers U+3164, U+FFA0, U+115F, U+1160; the fillers are also
+/// default-ignorable, so they would otherwise be removed and glue two words into one).
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{2800}' | '\u{3164}' | '\u{FFA0}' | '\u{115F}' | '\u{1160}')
+}
+
+/// The longest prefix of `text` within `max` bytes that ends on a character boundary.
+fn truncate_bytes(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The longest prefix of `text` that has at most `max` characters that are not invisible (see
+/// [`normalize`]): where a caller that must cut a message should cut it, so that a flood of
+/// zero-width characters does not push what follows out.
+pub fn visible_prefix(text: &str, max: usize) -> &str {
+    let mut visible = 0;
+    for (i, c) in text.char_indices() {
+        let counts = if c.is_ascii() { !c.is_ascii_control() || c.is_ascii_whitespace() } else { is_blank(c) || !(c.is_control() || is_invisible(c)) };
+        if counts {
+            if visible == max {
+                return &text[..i];
+            }
+            visible += 1;
+        }
+    }
+    text
 }
 
 /// Emits an emoji's name as words: " money bag ".
@@ -308,6 +364,11 @@ fn unleet(word: &mut [Unit]) {
         }
     }
     let n = word.len();
+    // Letters after each position, counted once: asking at every `@` made `a@a@a@…` quadratic.
+    let mut letters_after = vec![0u32; n + 1];
+    for k in (0..n).rev() {
+        letters_after[k] = letters_after[k + 1] + word[k].c.is_alphabetic() as u32;
+    }
     for k in 0..n {
         let c = word[k].c;
         // `!` ends sentences ("now!"), so it is a letter only inside a word.
@@ -316,7 +377,7 @@ fn unleet(word: &mut [Unit]) {
             continue;
         }
         // An `@` after a name and before a domain is an address (`rahul@ybl`), not an `a`.
-        if c == '@' && k >= 3 && word[k + 1..].iter().filter(|u| u.c.is_alphabetic()).count() >= 2 {
+        if c == '@' && k >= 3 && letters_after[k + 1] >= 2 {
             continue;
         }
         if let Some(l) = leet_letter(c) {
@@ -428,14 +489,20 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
         // In a message typed letter by letter with wider gaps between words ("p a y  m e"),
         // every group of letters is a word, however short.
         let spaced_word = spaced_text && sep == [' '] && letters.len() >= 2;
+        let last = *letters.last().unwrap();
         if (letters.len() >= 3 && alphabetic >= 2 && !only_chat_words) || spaced_word {
             for &k in &letters {
                 out.push(units[k]);
             }
-            i = *letters.last().unwrap() + 1;
+            i = last + 1;
         } else {
-            out.push(units[i]);
-            i += 1;
+            // A run that is not joined from its first letter is not joined from any later letter
+            // before its last either (the same separator, fewer letters), so those are passed over
+            // as they are. Starting again at every letter made `1 1 1 …` quadratic. The last letter
+            // may start a run with another separator, so it is looked at again.
+            let resume = last.max(i + 1);
+            out.extend_from_slice(&units[i..resume]);
+            i = resume;
         }
     }
     out

@@ -187,17 +187,42 @@ struct RawRule {
     testing: Option<bool>,
 }
 
-/// Line number (1-based) of a byte offset.
+/// Line number (1-based) of a byte offset. Counts from the start: for one offset only; a file's
+/// many spans go through [`LineIndex`].
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Where each line of a text starts, so that the line of any offset is a binary search: a pack of
+/// 100,000 rules has a million spans, and counting newlines from the start for each was quadratic.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let starts = std::iter::once(0).chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { starts }
+    }
+
+    /// Line number (1-based) of a byte offset; the same answer as [`line_of`].
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset).max(1)
+    }
 }
 
 /// Reads one pack file's text. Field-level problems are collected for every rule; a rule with a
 /// problem is left out of the result, so the errors are all reported in one run.
 pub fn parse_pack(file: &str, text: &str) -> Checked<Pack> {
+    // Every `line_of` below looks its offset up in one index of the file's lines.
+    let lines = LineIndex::new(text);
+    let line_of = |_: &str, offset: usize| lines.line(offset);
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
+            if let Some(problems) = diagnose_fields(file, text, &lines) {
+                return Err(problems);
+            }
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             return Err(vec![Problem::error(file, line, None, format!("not a valid rule file: {}", e.message().trim()))]);
         }
@@ -339,6 +364,53 @@ pub fn parse_pack(file: &str, text: &str) -> Checked<Pack> {
     } else {
         Ok((Pack { rules, vocabularies }, problems))
     }
+}
+
+/// A table of a pack read without its field types, each value with its place.
+type LooseTable = std::collections::BTreeMap<String, Spanned<toml::Value>>;
+
+#[derive(Deserialize)]
+struct LooseFile {
+    pack: Option<LooseTable>,
+    #[serde(default)]
+    rule: Vec<Spanned<LooseTable>>,
+}
+
+/// When a pack is valid TOML but does not have the shape of a rule file, finds every field whose
+/// value has the wrong type (`weight = "six"`, `patterns = 3`) or whose name is unknown, and names
+/// its rule, field and line. `None` when the problem lies elsewhere (then the parser's own message
+/// is the best there is).
+fn diagnose_fields(file: &str, text: &str, lines: &LineIndex) -> Option<Vec<Problem>> {
+    let loose: LooseFile = toml::from_str(text).ok()?;
+    let mut problems = Vec::new();
+    // Each field is read again on its own, from its own text, into the real shape: the one that
+    // fails is the one to name, and the reader's message says what it expected.
+    let mut check = |rule: Option<&str>, table: &LooseTable, what: &str, accepts: &dyn Fn(&str) -> Result<(), toml::de::Error>| {
+        for (field, value) in table {
+            let span = value.span();
+            let Some(source) = text.get(span.clone()) else { continue };
+            let key = if !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                field.clone()
+            } else {
+                format!("\"{}\"", field.replace('\\', "\\\\").replace('"', "\\\""))
+            };
+            if let Err(e) = accepts(&format!("{key} = {source}\n")) {
+                problems.push(Problem::error(file, lines.line(span.start), rule, format!("{what}field `{field}`: {}", e.message().trim())));
+            }
+        }
+    };
+    if let Some(pack) = &loose.pack {
+        check(None, pack, "[pack] ", &|t| toml::from_str::<RawPack>(t).map(drop));
+    }
+    for (index, rule) in loose.rule.iter().enumerate() {
+        let label = match rule.get_ref().get("id").map(Spanned::get_ref) {
+            Some(toml::Value::String(id)) if !id.trim().is_empty() => id.clone(),
+            _ => format!("#{} (no id)", index + 1),
+        };
+        check(Some(&label), rule.get_ref(), "", &|t| toml::from_str::<RawRule>(t).map(drop));
+    }
+    problems.sort_by_key(|p| p.line);
+    (!problems.is_empty()).then_some(problems)
 }
 
 pub fn parse_policy(file: &str, text: &str) -> Result<Policy, Problem> {

@@ -129,6 +129,23 @@ impl Detector {
         to_js(&verdict)
     }
 
+    /// `messages` as for `assessConversation`; `evaluate`: indexes of the messages to judge, each as
+    /// the newest with the window before it. Every message is scanned once. Returns one
+    /// `{message, conversation}` per index; conversation hits carry `message`, an index into
+    /// `messages`.
+    #[wasm_bindgen(js_name = assessEach)]
+    pub fn assess_each(&self, messages: JsValue, evaluate: Vec<u32>) -> Result<JsValue, JsError> {
+        let messages: Vec<Message> = serde_wasm_bindgen::from_value(messages).map_err(|e| JsError::new(&format!("messages must be [{{text, time?}}]: {e}")))?;
+        let evaluate: Vec<usize> = evaluate.into_iter().map(|i| i as usize).filter(|&i| i < messages.len()).collect();
+        let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+        let mut verdicts = self.inner.assess_each(&messages, &evaluate);
+        for (v, &i) in verdicts.iter_mut().zip(&evaluate) {
+            hits_to_utf16(&mut v.message.hits, &texts[i..=i]);
+            hits_to_utf16(&mut v.conversation.hits, &texts);
+        }
+        to_js(&verdicts)
+    }
+
     /// Re-judges a level against a warning threshold (the user's sensitivity): true when it warns.
     #[wasm_bindgen(js_name = warnsAt)]
     pub fn warns_at(&self, level: &str, warn_from: &str) -> bool {

@@ -89,3 +89,19 @@ fn broken_vocabularies_and_phrases_are_named() {
     let example = problems_of(&format!("{base}[vocab.a]\nwords = [\"send\"]\nexamples = [\"post\"]\n"));
     assert!(example.iter().any(|p| p.contains("vocabulary `a`") && p.contains("\"post\"")), "{example:?}");
 }
+
+#[test]
+fn assess_each_judges_every_message_as_assess_would() {
+    let d = vocab();
+    let texts = ["hey", "Fine im exposing", "Ur pics", "lol ok", "i will send ur vids to your parents", "bye"];
+    let messages: Vec<Message> = texts.iter().enumerate().map(|(i, t)| Message { text: t.to_string(), time: Some(i as f64 * 60_000.0) }).collect();
+    let indexes: Vec<usize> = (0..messages.len()).collect();
+    let each = d.assess_each(&messages, &indexes);
+    assert_eq!(each.len(), messages.len());
+    for (i, v) in each.iter().enumerate() {
+        let one = d.assess(&messages[..=i]);
+        assert_eq!(v.message, one.message, "message {i}");
+        assert_eq!(v.conversation, one.conversation, "conversation at {i}");
+    }
+    assert!(each[2].conversation.categories.contains(&"threat".to_string()), "the split threat is seen at its second piece");
+}
