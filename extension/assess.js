@@ -31,6 +31,35 @@ export function cleanRequest(req) {
   return { messages, evaluate, shift };
 }
 
+// The shape of an `assess` request, checked strictly before any work: the background rejects a
+// request that does not fit with an error (a content script never sends one). Returns null when
+// the request is well formed, else what is wrong with it.
+export const MAX_TOTAL_TEXT = 600_000; // UTF-16 units over all messages of one request
+export const MAX_ID = 200;             // conversation and job ids
+export function requestProblem(msg) {
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return 'not an object';
+  const known = new Set(['type', 'messages', 'evaluate', 'warnFrom', 'conv', 'job']);
+  for (const k of Object.keys(msg)) if (!known.has(k)) return `unknown field ${JSON.stringify(k.slice(0, 40))}`;
+  if (!Array.isArray(msg.messages)) return 'messages must be an array';
+  if (msg.messages.length > MAX_MESSAGES) return `more than ${MAX_MESSAGES} messages`;
+  let total = 0;
+  for (const m of msg.messages) {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) return 'a message must be {text, time?}';
+    for (const k of Object.keys(m)) if (k !== 'text' && k !== 'time') return `unknown message field ${JSON.stringify(k.slice(0, 40))}`;
+    if (typeof m.text !== 'string') return 'a message text must be a string';
+    if (m.text.length > MAX_TEXT) return `a message longer than ${MAX_TEXT}`;
+    if (m.time !== undefined && !Number.isFinite(m.time)) return 'a message time must be a finite number';
+    total += m.text.length;
+  }
+  if (total > MAX_TOTAL_TEXT) return `more than ${MAX_TOTAL_TEXT} characters in one request`;
+  if (!Array.isArray(msg.evaluate)) return 'evaluate must be an array';
+  if (msg.evaluate.length > msg.messages.length) return 'more indexes than messages';
+  for (const i of msg.evaluate) if (!Number.isInteger(i) || i < 0 || i >= msg.messages.length) return 'evaluate holds an index out of range';
+  if (msg.warnFrom !== undefined && !['low', 'medium', 'high'].includes(msg.warnFrom)) return 'warnFrom must be low, medium or high';
+  for (const k of ['conv', 'job']) if (msg[k] !== undefined && (typeof msg[k] !== 'string' || msg[k].length > MAX_ID)) return `${k} must be a short string`;
+  return null;
+}
+
 // The order in which the warning explains what it saw: the threat and the demand first.
 const ORDER = ['threat', 'revenge', 'demand', 'payment', 'deadline', 'more_images', 'possession', 'video_call', 'webcam_scam', 'audience', 'shaming', 'legal', 'isolation'];
 function rank(c) { const i = ORDER.indexOf(c); return i < 0 ? ORDER.length : i; }
@@ -81,8 +110,118 @@ export function decide(det, verdicts, offset, index, warnFrom) {
   };
 }
 
-// Evaluates every requested index as "the newest message" with the window before it.
+// ------------------------------------------------------------------ scanning each message once
+// A request evaluates many messages, each as "the newest" with the window before it. Scanning the
+// whole window for each of them (what `assessConversation` does) costs up to window × messages
+// scans, so a sender could make one batch take seconds per message. Instead every message is
+// scanned once (`scanMessage`), and a window is decided by the engine itself from stand-ins:
+// a message without hits contributes nothing to a verdict, so it stands in as ''; a message with
+// hits stands in as the short excerpts around its hits, once the engine confirmed that the
+// excerpts hit exactly the same rules (else the message stands in as itself). The verdict is then
+// the engine's own decision on the same rules; the hits shown are the ones found in the original.
+
+function ruleSet(hits) { return [...new Set((hits || []).map((h) => h.rule))].sort().join('\u0000'); }
+
+// Excerpts of `text` around its hits, [start-ctx, end+ctx), joined by line breaks.
+function excerpts(text, hits, ctx = 48) {
+  const spans = [];
+  for (const h of hits) {
+    const s = Math.max(0, h.start - ctx); const e = Math.min(text.length, h.end + ctx);
+    const last = spans[spans.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e); else spans.push([s, e]);
+  }
+  return spans.map(([s, e]) => text.slice(s, e)).join('\n');
+}
+
+// One scan per message, on demand. `scanned` counts engine scans (for the tests and the stats).
+export class Scanner {
+  constructor(det, messages) {
+    this.det = det; this.messages = messages;
+    this.scans = new Array(messages.length); this.stand = new Array(messages.length);
+    this.scanned = 0;
+  }
+  has(i) { return this.scans[i] !== undefined; }
+  scan(i) {
+    if (this.scans[i] === undefined) { this.scans[i] = this.det.scanMessage(this.messages[i].text); this.scanned += 1; }
+    return this.scans[i];
+  }
+  // The text a message stands in as (requires its scan).
+  standIn(i) {
+    if (this.stand[i] !== undefined) return this.stand[i];
+    const v = this.scans[i]; const text = this.messages[i].text;
+    let t = '';
+    if (v.hits && v.hits.length) {
+      t = text;
+      const ex = excerpts(text, v.hits);
+      if (ex.length < text.length) {
+        const check = this.det.scanMessage(ex); this.scanned += 1;
+        if (ruleSet(check.hits) === ruleSet(v.hits)) t = ex;
+      }
+    }
+    this.stand[i] = t;
+    return t;
+  }
+}
+
+// The engine also reads the last few short messages joined (a phrase split over "Fine im
+// exposing" / "Ur pics"), which no single scan shows; those messages stand in as themselves.
+export const JOIN_TAIL = 4;       // as the engine's JOIN_MAX_MESSAGES
+export const JOIN_SHORT = 400;    // as the engine's JOIN_MESSAGE_BYTES (bytes there, units here: only ever fewer)
+
+// The conversation verdict for index `i` from scans already made (all of [from, i] scanned).
+export function windowVerdict(det, sc, from, i) {
+  const own = sc.scans[i];
+  const whole = (j) => j > i - JOIN_TAIL && sc.messages[j].text.length <= JOIN_SHORT;
+  const msgs = [];
+  for (let j = from; j <= i; j++) {
+    const m = sc.messages[j];
+    const text = whole(j) ? m.text : sc.standIn(j);
+    msgs.push(Number.isFinite(m.time) ? { text, time: m.time } : { text });
+  }
+  const v = det.assessConversation(msgs);
+  // Hits as found in the original texts: the engine's own for messages that stood in as
+  // themselves, the message's scan for the others the engine kept in its window.
+  const inWindow = new Set((v.conversation.hits || []).map((h) => h.message));
+  const hits = [];
+  for (let j = from; j <= i; j++) {
+    if (whole(j)) {
+      for (const h of v.conversation.hits || []) if (h.message === j - from) hits.push(h);
+    } else if (inWindow.has(j - from)) {
+      for (const h of sc.scans[j].hits) hits.push({ ...h, message: j - from });
+    }
+  }
+  return { message: own, conversation: { ...v.conversation, hits } };
+}
+
 export function assessBatch(det, req, win = 12) {
+  const out = [];
+  for (const step of assessSteps(det, req, win)) if (step.result) out.push(step.result);
+  return out.sort((a, b) => a.index - b.index);
+}
+
+// The same as a sequence of small steps (one scan or one decision each), so the background can
+// yield between them, answer other tabs, and stop a request that was superseded. Newest first:
+// the messages most likely to be read now are decided first.
+export function* assessSteps(det, req, win = 12) {
+  const r = cleanRequest(req);
+  const warnFrom = ['low', 'medium', 'high'].includes(req?.warnFrom) ? req.warnFrom : null;
+  if (!r) return;
+  const sc = new Scanner(det, r.messages);
+  yield { scanner: sc };
+  for (const i of [...r.evaluate].reverse()) {
+    const from = Math.max(0, i - win + 1);
+    for (let j = i; j >= from; j--) if (!sc.has(j)) { sc.scan(j); yield { scanned: j }; }
+    const v = windowVerdict(det, sc, from, i);
+    const d = decide(det, v, from, i, warnFrom);
+    d.index += r.shift;
+    if (d.anchor !== undefined) d.anchor += r.shift;
+    yield { result: d };
+  }
+}
+
+// The reference: each window assessed whole by the engine (window × messages scans). Kept for the
+// tests, which check that assessBatch gives the same answers.
+export function assessBatchByWindows(det, req, win = 12) {
   const r = cleanRequest(req);
   const warnFrom = ['low', 'medium', 'high'].includes(req?.warnFrom) ? req.warnFrom : null;
   if (!r) return [];

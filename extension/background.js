@@ -4,14 +4,14 @@
 // the conversation's recent incoming messages, and the engine is re-initialised lazily on wake.
 // It makes no network requests: the engine and the rule pack are files inside the extension.
 import init, { Detector } from './engine/extortion_guard.js';
-import { assessBatch, windowSize } from './assess.js';
+import { assessSteps, windowSize, requestProblem } from './assess.js';
 import { loadSettings, grantedOrigins as granted } from './common/settings.js';
 
 const api = globalThis.chrome ?? globalThis.browser;
 let engine = null;
 // Counters for the tests (read from the service worker): requests answered, messages evaluated.
 // They live only as long as this worker.
-const stats = { requests: 0, evaluated: 0 };
+const stats = { requests: 0, evaluated: 0, scanned: 0, rejected: 0, superseded: 0, longestMs: 0, busiestStepMs: 0 };
 globalThis.__egStats = stats;
 
 function load() {
@@ -94,17 +94,108 @@ function regionHash(region) {
   return typeof region === 'string' && /^[A-Z]{2,5}$/.test(region) ? `#region=${region}` : '';
 }
 
+// ------------------------------------------------------------------ requests
+// Who may ask what. Every message must come from this extension (`sender.id`); `assess` and
+// `open-help` only from a content script (a tab whose page is not one of ours), `protect-tab` and
+// `open-options` only from the extension's own pages (popup, options, help). Web pages cannot
+// reach this listener at all: the manifest has no externally_connectable and no
+// web_accessible_resources. A request that does not fit is answered with an error.
+const OWN_ORIGIN = new URL(api.runtime.getURL('')).origin;
+function fromExtensionPage(sender) {
+  try { return new URL(sender.url || sender.origin || '').origin === OWN_ORIGIN; } catch { return false; }
+}
+function fromContentScript(sender) {
+  return !!sender.tab && Number.isInteger(sender.tab.id) && !fromExtensionPage(sender);
+}
+const ALLOWED = {
+  assess: fromContentScript,
+  'assess-status': fromContentScript,
+  'open-help': (s) => fromContentScript(s) || fromExtensionPage(s),
+  'open-options': (s) => fromContentScript(s) || fromExtensionPage(s),
+  'protect-tab': fromExtensionPage,
+  ping: () => true,
+};
+
+// Assess jobs: one per tab and conversation. A newer request for the same conversation stops the
+// older one (the content script sends a new one only when it believes the old one lost); work is
+// done in steps with a yield between them, so a slow batch never blocks other tabs, the status
+// questions of its own tab, or a superseding request.
+const jobs = new Map(); // `${tabId}|${conv}` → { id, cancelled }
+const STEP_BUDGET_MS = 20; // work between yields (a single scan may take longer)
+const yieldNow = () => new Promise((r) => setTimeout(r, 0));
+
+async function runAssess(msg, sender) {
+  const key = `${sender.tab.id}|${msg.conv ?? ''}`;
+  const prev = jobs.get(key);
+  if (prev) { prev.cancelled = true; stats.superseded += 1; }
+  const job = { id: msg.job ?? null, cancelled: false };
+  jobs.set(key, job);
+  const t0 = performance.now();
+  try {
+    const { det, win } = await load();
+    // Tests only (set from the worker's own console): make every request this slow, to prove that
+    // a slow request is waited for and not resent. Pages cannot reach this global.
+    const delay = Number(globalThis.__egTestDelayMs) || 0;
+    for (const end = performance.now() + delay; performance.now() < end;) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (job.cancelled) return { ok: false, error: 'superseded' };
+    }
+    const results = [];
+    let sc = null;
+    let slice = performance.now();
+    for (const step of assessSteps(det, msg, win)) {
+      if (step.scanner) sc = step.scanner;
+      if (step.result) results.push(step.result);
+      const now = performance.now();
+      stats.busiestStepMs = Math.max(stats.busiestStepMs, Math.round(now - slice));
+      if (now - slice > STEP_BUDGET_MS) {
+        await yieldNow();
+        if (job.cancelled) return { ok: false, error: 'superseded' };
+        slice = performance.now();
+      }
+    }
+    stats.scanned += sc ? sc.scanned : 0;
+    results.sort((a, b) => a.index - b.index);
+    return { ok: true, results, win };
+  } finally {
+    if (jobs.get(key) === job) jobs.delete(key);
+    stats.longestMs = Math.max(stats.longestMs, Math.round(performance.now() - t0));
+  }
+}
+
+function reject(sendResponse, error) {
+  stats.rejected += 1;
+  sendResponse({ ok: false, error });
+  return false;
+}
+
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (sender.id !== api.runtime.id || !msg || typeof msg !== 'object') return false;
+  if (!sender || sender.id !== api.runtime.id) return false; // not ours: never answered
+  if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return reject(sendResponse, 'bad request');
+  const allowed = Object.hasOwn(ALLOWED, msg.type) ? ALLOWED[msg.type] : null;
+  if (!allowed) {
+    // Messages meant for content scripts (eg-status) also reach here from the popup: not ours to answer.
+    if (msg.type.startsWith('eg-')) return false;
+    return reject(sendResponse, 'unknown request');
+  }
+  if (!allowed(sender)) return reject(sendResponse, 'not allowed from this sender');
   if (msg.type === 'assess') {
+    const problem = requestProblem(msg);
+    if (problem) return reject(sendResponse, `bad assess request: ${problem}`);
     stats.requests += 1;
-    stats.evaluated += Array.isArray(msg.evaluate) ? msg.evaluate.length : 0;
-    load().then(({ det, win }) => {
-      sendResponse({ ok: true, results: assessBatch(det, msg, win) });
-    }).catch((e) => sendResponse({ ok: false, error: String(e && e.message || e) }));
+    stats.evaluated += msg.evaluate.length;
+    runAssess(msg, sender).then(sendResponse, (e) => sendResponse({ ok: false, error: String(e && e.message || e) }));
     return true;
   }
+  if (msg.type === 'assess-status') {
+    // "Is my request still being worked on?": a slow request is waited for, a lost one resent.
+    if (typeof msg.conv !== 'string' || typeof msg.job !== 'string' || msg.conv.length > 200 || msg.job.length > 200) return reject(sendResponse, 'bad status request');
+    const job = jobs.get(`${sender.tab.id}|${msg.conv}`);
+    sendResponse({ ok: true, running: !!job && job.id === msg.job && !job.cancelled });
+    return false;
+  }
   if (msg.type === 'open-help') {
+    if (msg.region !== undefined && msg.region !== null && typeof msg.region !== 'string') return reject(sendResponse, 'bad region');
     api.tabs.create({ url: api.runtime.getURL('help/help.html') + regionHash(msg.region) });
     sendResponse({ ok: true });
     return false;
@@ -114,7 +205,8 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     sendResponse({ ok: true });
     return false;
   }
-  if (msg.type === 'protect-tab' && Number.isInteger(msg.tabId)) {
+  if (msg.type === 'protect-tab') {
+    if (!Number.isInteger(msg.tabId) || msg.tabId < 0) return reject(sendResponse, 'bad tab id');
     // From the popup after the user granted this site: make sure the script runs there now.
     syncGenericScripts().then(async (origins) => {
       const tab = await api.tabs.get(msg.tabId);

@@ -75,8 +75,11 @@ struct StemTable {
     /// Only Arabic-script words are worth the Arabic stemmer, only others the Latin ones.
     arabic: bool,
     stems: HashMap<String, Vec<u32>>,
-    /// The first two characters of every stem: a word starting otherwise is not stemmed at all.
+    /// The first characters of every stem (all of a shorter one): a word that starts with none
+    /// of them is not stemmed at all.
     heads: HashSet<String>,
+    /// How many: three, but two for Dutch, whose stemmer undoubles vowels (baan → ban).
+    head_len: usize,
 }
 
 #[derive(Default)]
@@ -89,8 +92,19 @@ struct Lexicon {
     number: Option<u32>,
 }
 
-fn head(s: &str) -> String {
-    s.chars().take(2).collect()
+fn head(s: &str, len: usize) -> String {
+    s.chars().take(len).collect()
+}
+
+/// Whether a word may have one of the stems whose heads are given.
+fn may_have_stem(heads: &HashSet<String>, len: usize, word: &str) -> bool {
+    // A stem of `len` or more characters has a head of `len` the word starts with; a shorter
+    // stem is its own head. So every prefix of up to `len` characters is tried.
+    let mut end = 0;
+    word.chars().take(len).any(|c| {
+        end += c.len_utf8();
+        heads.contains(&word[..end])
+    })
 }
 
 impl Lexicon {
@@ -137,6 +151,7 @@ impl Lexicon {
                     arabic: stemmer == "arabic",
                     stems: HashMap::new(),
                     heads: HashSet::new(),
+                    head_len: if stemmer == "dutch" { 2 } else { 3 },
                 };
                 self.tables.push((stemmer.to_string(), table));
                 self.tables.len() - 1
@@ -146,7 +161,7 @@ impl Lexicon {
         let (id, new) = self.id(2, stemmer, &stem);
         if new {
             let t = &mut self.tables[table].1;
-            t.heads.insert(head(&stem));
+            t.heads.insert(head(&stem, t.head_len));
             t.stems.entry(stem).or_default().push(id);
         }
         id
@@ -179,7 +194,7 @@ impl Lexicon {
         }
         let arabic = word.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c));
         for (_, t) in &self.tables {
-            if t.arabic != arabic || (t.keeps_start && !t.heads.contains(&head(word))) {
+            if t.arabic != arabic || (t.keeps_start && !may_have_stem(&t.heads, t.head_len, word)) {
                 continue;
             }
             if let Some(found) = t.stems.get(t.stemmer.stem(word).as_ref()) {
@@ -224,8 +239,12 @@ struct ClauseRule {
 pub struct Clauses {
     lexicon: Lexicon,
     classes: Vec<Class>,
-    /// Classes in an order where each comes after those it uses.
-    order: Vec<u32>,
+    /// Each class's place in an order where every class comes after those it uses.
+    rank: Vec<u32>,
+    /// For each class, the classes with an entry that starts with it.
+    starting_with: Vec<Vec<u32>>,
+    /// Clause rules by the first class of their `all`.
+    rules_by_first: HashMap<u32, Vec<u32>>,
     /// Entries by the word test of their first element: (class, entry).
     first_word: HashMap<u32, Vec<(u32, u32)>>,
     regexes: Vec<(u32, Regex)>,
@@ -419,7 +438,23 @@ impl Clauses {
                 }
             }
         }
-        Ok(Clauses { lexicon: c.lexicon, classes: c.classes, order, first_word, regexes: c.regexes, vocab_class, rules: clause_rules, rule_index })
+        let mut rank = vec![0u32; c.classes.len()];
+        for (place, &class) in order.iter().enumerate() {
+            rank[class as usize] = place as u32;
+        }
+        let mut starting_with = vec![Vec::new(); c.classes.len()];
+        for (ci, class) in c.classes.iter().enumerate() {
+            for &(_, first) in &class.class_first {
+                if !starting_with[first as usize].contains(&(ci as u32)) {
+                    starting_with[first as usize].push(ci as u32);
+                }
+            }
+        }
+        let mut rules_by_first: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (i, r) in clause_rules.iter().enumerate() {
+            rules_by_first.entry(r.all[0]).or_default().push(i as u32);
+        }
+        Ok(Clauses { lexicon: c.lexicon, classes: c.classes, rank, starting_with, rules_by_first, first_word, regexes: c.regexes, vocab_class, rules: clause_rules, rule_index })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -457,7 +492,20 @@ impl Clauses {
             }
         }
         let matcher = Walk { tokens: &found.tokens, words: &words };
-        for &class in &self.order {
+        // Only classes that can occur are visited: those with a first word in the text, those with
+        // a regex hit, and those starting with a class that occurred; lowest rank first, so a
+        // class is matched after every class it uses.
+        let mut queue: std::collections::BinaryHeap<std::cmp::Reverse<(u32, u32)>> = std::collections::BinaryHeap::new();
+        let mut queued: HashSet<u32> = HashSet::new();
+        let mut push = |class: u32, queue: &mut std::collections::BinaryHeap<_>| {
+            if queued.insert(class) {
+                queue.push(std::cmp::Reverse((self.rank[class as usize], class)));
+            }
+        };
+        for &class in starts.keys().chain(found.occurrences.keys()) {
+            push(class, &mut queue);
+        }
+        while let Some(std::cmp::Reverse((_, class))) = queue.pop() {
             let c = &self.classes[class as usize];
             let mut spans = found.occurrences.remove(&class).unwrap_or_default();
             let mut tries: Vec<(u32, u32)> = starts.remove(&class).unwrap_or_default();
@@ -479,6 +527,9 @@ impl Clauses {
             if !spans.is_empty() {
                 spans.sort_unstable();
                 found.occurrences.insert(class, spans);
+                for &next in &self.starting_with[class as usize] {
+                    push(next, &mut queue);
+                }
             }
         }
         found
@@ -491,8 +542,10 @@ impl Clauses {
 
     /// The rules that hold, each with the byte spans (normalised text) of the phrases that made it.
     pub fn rule_hits(&self, found: &Found) -> Vec<(usize, Vec<(usize, usize)>)> {
+        let mut candidates: Vec<u32> = found.occurrences.keys().filter_map(|c| self.rules_by_first.get(c)).flatten().copied().collect();
+        candidates.sort_unstable();
         let mut out = Vec::new();
-        for r in &self.rules {
+        for r in candidates.into_iter().map(|i| &self.rules[i as usize]) {
             if let Some(spans) = self.holds(r, found) {
                 out.push((r.rule, spans.into_iter().map(|s| found.bytes(s)).collect()));
             }

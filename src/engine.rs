@@ -21,6 +21,8 @@ const MAX_SPANS_PER_RULE: usize = 6;
 /// Messages longer than this are not joined with their neighbours: split threats come in short pieces.
 const JOIN_MESSAGE_BYTES: usize = 400;
 const JOIN_TOTAL_BYTES: usize = 2000;
+/// A phrase is split over a few consecutive messages, not over a whole window.
+const JOIN_MAX_MESSAGES: usize = 4;
 
 /// One matched phrase. `start`/`end` are byte offsets into the original message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,7 +283,8 @@ impl Detector {
     pub fn scan_joined(&self, texts: &[&str]) -> Option<MessageScan> {
         let mut first = texts.len();
         let mut total = 0;
-        while first > 0 && texts[first - 1].len() <= JOIN_MESSAGE_BYTES && total + texts[first - 1].len() <= JOIN_TOTAL_BYTES {
+        let last = texts.len();
+        while first > 0 && last - first < JOIN_MAX_MESSAGES && texts[first - 1].len() <= JOIN_MESSAGE_BYTES && total + texts[first - 1].len() <= JOIN_TOTAL_BYTES {
             first -= 1;
             total += texts[first].len() + 1;
         }

@@ -90,11 +90,15 @@ pub struct Combo {
     pub all: Vec<String>,
     #[serde(default)]
     pub any: Vec<String>,
+    /// The categories of `all` must each have been seen with at least this weight (their
+    /// strongest hit): lets a single unmistakable rule warn while weaker hints of it do not.
+    #[serde(default)]
+    pub min_weight: u32,
 }
 
 impl Combo {
     fn met(&self, seen: &BTreeMap<&str, u32>) -> bool {
-        self.all.iter().all(|c| seen.contains_key(c.as_str()))
+        self.all.iter().all(|c| seen.get(c.as_str()).is_some_and(|&w| w >= self.min_weight))
             && (self.any.is_empty() || self.any.iter().any(|c| seen.contains_key(c.as_str())))
     }
 }

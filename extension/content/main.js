@@ -22,10 +22,25 @@
 
   const SLICE_MS = 8;               // work per slice
   const MAX_QUEUE = 400;            // more queued nodes than this → one rescan instead
-  const CONTEXT_BEFORE = 30;        // earlier incoming messages sent with each request
   const MAX_EVAL_PER_BATCH = 200;   // newest messages evaluated when a big history appears at once
   const URL_POLL_MS = 1000;
-  const REQUEST_TIMEOUT_MS = 5000;
+  // Requests to the background: one in flight per conversation, newest messages first, at most
+  // EVAL_CHUNK evaluations and REQUEST_CHARS characters each (a slow batch is split, not resent).
+  const EVAL_CHUNK = 24;
+  const REQUEST_CHARS = 24000;
+  const MAX_REQUEST_TOTAL = 500000; // characters, under the background's limit (a 100-message window of long ones)
+  const MAX_SPAN = 350;             // messages one request covers (the background takes 400)
+  const HEAVY_TEXT = 2000;          // longer messages wait until the short ones are decided
+  const STATUS_AFTER_MS = 4000;     // a request unanswered this long: ask whether it is still running
+  const STATUS_TIMEOUT_MS = 4000;
+  const LOST_AFTER = 3;             // this many unanswered or "not running" status answers: resend
+  // Memory: what is kept per tab (see prune()).
+  const MAX_TEXT = 8000;            // characters of a message kept and sent (the engine's cap too)
+  const KEEP_SCANNED = 64;          // decided records kept per conversation (context for the next)
+  const SEEN_CAP = 3000;            // keys (no text) remembered per conversation, to skip re-read rows
+  const MAX_CONVS = 12;             // conversations kept per tab
+  const MAX_UNIT_NODES = 20000;     // nodes read in one message (a node bomb is cut, not walked)
+  const MAX_TEXT_ROOTS = 64;
 
   // ---------------------------------------------------------------------------------- adapters
   const reCache = new Map();
@@ -123,14 +138,33 @@
   function textOf(ad, unit) {
     let roots = [];
     for (const s of ad.text || []) {
-      const found = [...qa(unit, s)].filter((el) => !isExcluded(ad, el, unit));
+      const all = qa(unit, s);
+      const found = [];
+      for (let k = 0; k < all.length && found.length < MAX_TEXT_ROOTS; k++) if (!isExcluded(ad, all[k], unit)) found.push(all[k]);
       if (found.length) { roots = found.filter((el) => !found.some((o) => o !== el && o.contains(el))); break; }
     }
     if (!roots.length) roots = [unit];
     // Leaf dir=auto elements in the generic adapter: keep only those without dir=auto inside.
     const parts = [];
-    for (const r of roots) parts.push(collectText(ad, r, unit));
-    return parts.join('\n').replace(/[ \t\u00a0]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
+    const budget = { nodes: MAX_UNIT_NODES };
+    for (const r of roots) parts.push(collectText(ad, r, unit, budget));
+    const raw = parts.join('\n');
+    unit.__egHuge = raw.length > MAX_TEXT || budget.nodes < 0; // measured as a box, not a range
+    return capText(raw);
+  }
+  // Long runs of invisible characters (zero-width spaces, joiners, BOM, bidi controls) read as
+  // nothing, so they cannot push a threat past the length cap; then the text is cut at MAX_TEXT.
+  const INVISIBLE_RUN = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]{8,}/g;
+  function capText(t) {
+    if (t.length > 4 * MAX_TEXT) t = t.slice(0, 4 * MAX_TEXT);
+    t = t.replace(INVISIBLE_RUN, '').replace(/[ \t\u00a0]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
+    if (t.length > MAX_TEXT) {
+      let end = MAX_TEXT;
+      const c = t.charCodeAt(end - 1);
+      if (c >= 0xd800 && c <= 0xdbff) end -= 1; // never cut a surrogate pair in half
+      t = t.slice(0, end);
+    }
+    return t;
   }
   function isExcluded(ad, el, unit) {
     for (const s of ad.exclude || []) {
@@ -138,11 +172,16 @@
     }
     return false;
   }
-  function collectText(ad, root, unit) {
+  function collectText(ad, root, unit, budget = { nodes: MAX_UNIT_NODES }) {
     let out = '';
     const walk = (node) => {
       for (let n = node.firstChild; n; n = n.nextSibling) {
-        if (n.nodeType === 3) { out += n.nodeValue; continue; }
+        if (--budget.nodes < 0 || out.length > 4 * MAX_TEXT) return;
+        if (n.nodeType === 3) {
+          const v = n.nodeValue;
+          out += v.length > 64 ? v.replace(INVISIBLE_RUN, '').replace(/[ \t\u00a0]{2,}|\n\s*\n+/g, (w) => (w.includes('\n') ? '\n' : ' ')) : v;
+          continue;
+        }
         if (n.nodeType !== 1) continue;
         const tag = n.localName;
         if (tag === 'script' || tag === 'style' || tag === 'template') continue;
@@ -178,18 +217,29 @@
           if (st.incoming && rx(st.incoming).test(v)) return 'in';
         }
       }
+      // A sender's name is chosen by the sender: a label or text marker that reads like the user
+      // ("You", "Me") never makes a message outgoing. It can only say "someone else" (another
+      // name in the label); "outgoing" comes from structure alone: the site's own markup
+      // (classes, attributes, ids), the style the site gives the user's messages, or geometry.
       if (st.label) {
         const v = attrFrom(unit, { selector: st.label.selector, attr: 'aria-label' });
         if (v) {
           const m = rx(st.label.pattern).exec(v);
-          if (m) return st.label.self.includes(m[1].trim()) ? 'out' : 'in';
+          if (m && !st.label.self.includes(m[1].trim())) return 'in';
         }
       }
-      if (st.textMarker) {
-        // "scope": the marker sits on an ancestor shared by a run of messages (a sender's group).
-        const scope = st.textMarker.scope ? (unit.closest(st.textMarker.scope) || unit) : unit;
-        for (const el of qa(scope, st.textMarker.selector)) {
-          if (rx(st.textMarker.outgoing).test(el.textContent.trim())) return 'out';
+      if (st.style) {
+        // The site styles the user's own sender header apart (e.g. its colour): structural, since
+        // a sender can pick a name but not the page's CSS. With a textMarker in the same step, both
+        // must agree.
+        const scope = st.style.scope ? (unit.closest(st.style.scope) || unit) : unit;
+        const el = st.style.selector ? q(scope, [st.style.selector]) : scope;
+        if (el) {
+          const v = getComputedStyle(el).getPropertyValue(st.style.property).trim();
+          const styled = rx(st.style.outgoing).test(v);
+          let marked = true;
+          if (styled && st.textMarker) marked = textMarked(unit, st.textMarker);
+          if (styled && marked) return 'out';
         }
       }
       if (st.author) {
@@ -206,11 +256,24 @@
     }
     return null;
   }
+  function textMarked(unit, tm) {
+    // "scope": the marker sits on an ancestor shared by a run of messages (a sender's group).
+    const scope = tm.scope ? (unit.closest(tm.scope) || unit) : unit;
+    const els = qa(scope, tm.selector);
+    for (let k = 0; k < els.length && k < 8; k++) if (rx(tm.outgoing).test(els[k].textContent.trim())) return true;
+    return false;
+  }
   function geometry(ad, unit, log) {
     const target = q(unit, ad.text || []) || unit;
-    const range = document.createRange();
-    range.selectNodeContents(target);
-    let r = range.getBoundingClientRect();
+    // The text's own extent (a range), but never over a huge subtree: the browser measures every
+    // box of a range, so a message of 100,000 elements is measured by its first children or as a box.
+    let r = { width: 0 };
+    if (!unit.__egHuge && target.getElementsByTagName('*').length <= 2000) {
+      const range = document.createRange();
+      range.selectNodeContents(target);
+      if (target.childNodes.length > 64) range.setEnd(target, 64);
+      r = range.getBoundingClientRect();
+    }
     if (!r.width) r = target.getBoundingClientRect();
     const L = log.getBoundingClientRect();
     if (!r.width || !L.width) return null;
@@ -243,7 +306,7 @@
   }
 
   // ---------------------------------------------------------------------------------- state
-  const convs = new Map();        // conversation id → { msgs: [record], flagged: Set(key), shownKey }
+  const convs = new Map();        // conversation id → { msgs: [record], byKey, seen, shown, inflight } (LRU, MAX_CONVS)
   const elementOfKey = new Map(); // message key → its live element (rows come back re-created)
   const queue = new Set();
   let rescan = true;              // the first pass reads the history present at open
@@ -258,10 +321,50 @@
   const counts = { checked: 0, warnings: 0 }; // this tab, for the popup
   const warnedKeys = new Set();
 
+  let win = 12;                   // the engine's window (messages), as the background reports it
+  let jobSeq = 0;
+  let elementsKept = 0;            // elementOfKey's size after the last prune
+
   function conv(id) {
     let c = convs.get(id);
-    if (!c) { c = { msgs: [], byKey: new Map(), flagged: new Set(), pending: false, inflight: false }; convs.set(id, c); }
+    if (c) { convs.delete(id); convs.set(id, c); return c; } // most recently used last
+    // seen: key → hash of the text, for records already decided and let go (rows re-inserted by a
+    // virtualised list are not read again; an edited one is).
+    c = { msgs: [], byKey: new Map(), seen: new Map(), pending: false, inflight: null, shown: null };
+    convs.set(id, c);
+    for (const [k, old] of convs) {
+      if (convs.size <= MAX_CONVS) break;
+      if (k !== id && !old.inflight) convs.delete(k);
+    }
     return c;
+  }
+
+  // Bounds what a conversation keeps: every record still to be decided, plus the newest
+  // KEEP_SCANNED decided ones (the context the engine's window needs); older ones leave only their
+  // key and a hash of their text in `seen`. Elements of rows the page removed are let go.
+  function prune(c) {
+    const keep = Math.max(KEEP_SCANNED, 2 * win);
+    let drop = 0;
+    while (c.msgs.length - drop > keep && c.msgs[drop].scanned && !c.msgs[drop].partial && !c.msgs[drop].busy) drop++;
+    if (drop) {
+      for (const r of c.msgs.slice(0, drop)) {
+        c.byKey.delete(r.key);
+        remember(c, r.key, r.text);
+      }
+      c.msgs = c.msgs.slice(drop);
+    }
+  }
+  function remember(c, key, text) {
+    c.seen.delete(key);
+    c.seen.set(key, hash(text));
+    if (c.seen.size > SEEN_CAP) for (const k of c.seen.keys()) { c.seen.delete(k); if (c.seen.size <= SEEN_CAP) break; }
+  }
+  // Elements are kept for rows the page still shows and this tab still keeps a record of (or warns
+  // about): removed rows and rows let go by prune() are forgotten.
+  function pruneElements() {
+    const keys = new Set();
+    for (const c of convs.values()) { for (const k of c.byKey.keys()) keys.add(k); if (c.shown) keys.add(c.shown); }
+    for (const [k, el] of elementOfKey) if (!el.isConnected || !keys.has(k)) elementOfKey.delete(k);
   }
 
   // ---------------------------------------------------------------------------------- observer
@@ -346,6 +449,7 @@
       if (performance.now() - started > SLICE_MS && backlog.length) { schedule(1); break; }
     }
     if (!backlog.length) { orderConversation(found, c); send(convId, c); }
+    if (overlaysNeedCheck || elementOfKey.size > Math.max(4 * KEEP_SCANNED, 2 * elementsKept)) { pruneElements(); elementsKept = elementOfKey.size; }
     globalThis.EG_OVERLAY?.sync(convId, elementOfKey);
     overlaysNeedCheck = false;
   }
@@ -375,6 +479,7 @@
       if (old.text === text) return; // a virtualised row re-inserted: already read
       old.text = text; old.scanned = false; c.pending = true; return; // edited
     }
+    if (c.seen.has(key) && c.seen.get(key) === hash(text)) return; // read long ago, let go since
     const rec = { key, text, time, lowConfidence: dir === null, scanned: false };
     c.byKey.set(key, rec);
     c.fresh = c.fresh || [];
@@ -437,43 +542,119 @@
   }
 
   // ---------------------------------------------------------------------------------- background
-  function send(convId, c) {
-    if (!c.pending || c.inflight) return;
-    const idx = [];
-    c.msgs.forEach((r, i) => { if (!r.scanned) idx.push(i); });
-    c.pending = false;
-    if (!idx.length) return;
-    const evalIdx = idx.slice(-MAX_EVAL_PER_BATCH);
-    for (const i of idx) c.msgs[i].scanned = true;
-    const from = Math.max(0, evalIdx[0] - CONTEXT_BEFORE);
-    const slice = c.msgs.slice(from);
-    const payload = {
-      type: 'assess',
-      messages: slice.map((r) => (r.time !== undefined ? { text: r.text, time: r.time } : { text: r.text })),
-      evaluate: evalIdx.map((i) => i - from),
-      warnFrom: prefs.sensitivity || undefined,
+  // Picks the next request of a conversation: the newest undecided messages first, short ones
+  // before long ones, each with the short messages of the window before it, within EVAL_CHUNK and
+  // REQUEST_CHARS. A message whose window did not fit (or held long messages) is decided on what
+  // fitted first — a verdict only rises with more context, so a warning is never held back — and
+  // decided again with its whole window once nothing newer waits.
+  function nextRequest(c) {
+    const todo = [];
+    c.msgs.forEach((r, i) => { if (!r.scanned) todo.push(i); });
+    // A huge history at once: only the newest MAX_EVAL_PER_BATCH are evaluated, the rest is context.
+    if (todo.length > MAX_EVAL_PER_BATCH) for (const i of todo.splice(0, todo.length - MAX_EVAL_PER_BATCH)) c.msgs[i].scanned = true;
+    const heavy = (i) => c.msgs[i].text.length > HEAVY_TEXT;
+    todo.reverse();
+    let order = [...todo.filter((i) => !heavy(i)), ...todo.filter(heavy)];
+    let full = false;
+    if (!order.length) { // then those decided on part of their window, newest first
+      for (let i = c.msgs.length - 1; i >= 0; i--) if (c.msgs[i].partial) order.push(i);
+      full = true;
+    }
+    if (!order.length) return null;
+    // Half the budget for the messages decided, the rest for their windows (short messages only on
+    // a first pass; the whole window when deciding again).
+    const included = new Set(); let chars = 0; const evalIdx = []; let loE = Infinity; let hiE = -Infinity;
+    for (const i of order) {
+      if (evalIdx.length >= EVAL_CHUNK) break;
+      const t = c.msgs[i].text.length;
+      if (evalIdx.length && (chars + t > (full ? REQUEST_CHARS : REQUEST_CHARS / 2) || Math.max(hiE, i) - Math.min(loE, i) + win > MAX_SPAN)) continue;
+      if (full && evalIdx.length) { // whole windows only: skip one that does not fit now
+        let need = t;
+        for (let j = i - 1; j >= 0 && j > i - win; j--) if (!included.has(j)) need += c.msgs[j].text.length;
+        if (chars + need > REQUEST_CHARS) continue;
+      }
+      evalIdx.push(i); included.add(i); chars += t; loE = Math.min(loE, i); hiE = Math.max(hiE, i);
+      if (full) for (let j = i - 1; j >= 0 && j > i - win && chars < MAX_REQUEST_TOTAL; j--) if (!included.has(j)) { included.add(j); chars += c.msgs[j].text.length; }
+    }
+    const partial = new Set();
+    if (!full) {
+      for (const i of evalIdx) {
+        for (let j = i - 1; j >= 0 && j > i - win; j--) {
+          if (included.has(j)) continue;
+          const t = c.msgs[j].text.length;
+          if (heavy(j) || chars + t > REQUEST_CHARS) { partial.add(i); continue; }
+          included.add(j); chars += t;
+        }
+      }
+    }
+    const lo = Math.min(...included); const hi = Math.max(...evalIdx);
+    const slice = c.msgs.slice(lo, hi + 1);
+    return {
+      slice, partial: evalIdx.filter((i) => partial.has(i)).map((i) => c.msgs[i]), records: evalIdx.map((i) => c.msgs[i]),
+      messages: slice.map((r, k) => {
+        const text = included.has(lo + k) ? r.text : '';
+        return r.time !== undefined ? { text, time: r.time } : { text };
+      }),
+      evaluate: evalIdx.map((i) => i - lo).sort((a, b) => a - b),
     };
-    c.inflight = true;
-    let p;
-    try { p = api.runtime.sendMessage(payload); } catch { stop(); return; }
-    // A service worker stopped mid-request may never answer: give up after a while and retry.
-    const timeout = new Promise((resolve) => setTimeout(() => resolve({ ok: false, error: 'timeout' }), REQUEST_TIMEOUT_MS));
-    Promise.race([Promise.resolve(p), timeout]).then((res) => {
-      c.inflight = false;
+  }
+
+  // One request in flight per conversation. A slow one is waited for, not resent: while it is
+  // unanswered the background is asked whether it still works on it, and only a request it lost
+  // (the worker was stopped) is sent again.
+  function send(convId, c) {
+    if (!c.pending || c.inflight || stopped) return;
+    const req = nextRequest(c);
+    if (!req) { c.pending = false; return; }
+    for (const r of req.records) { r.scanned = true; r.partial = false; r.busy = true; }
+    for (const r of req.slice) r.busy = true;
+    const job = `${++jobSeq}`;
+    const conv = convId.length > 200 ? `${convId.slice(0, 180)}#${hash(convId)}` : convId;
+    const payload = { type: 'assess', messages: req.messages, evaluate: req.evaluate, conv, job };
+    if (['low', 'medium', 'high'].includes(prefs.sensitivity)) payload.warnFrom = prefs.sensitivity;
+    const inflight = { job, settled: false, misses: 0, timer: 0 };
+    c.inflight = inflight;
+    const settle = (res) => {
+      if (inflight.settled) return;
+      inflight.settled = true;
+      clearTimeout(inflight.timer);
+      if (c.inflight === inflight) c.inflight = null;
+      for (const r of req.slice) r.busy = false;
       if (stopped) return;
       if (!res || !res.ok) {
-        for (const i of evalIdx) if (c.msgs[i]) c.msgs[i].scanned = false; // try again later
+        for (const r of req.records) r.scanned = false; // try again later
         c.pending = true; schedule(1000); return;
       }
-      onVerdicts(convId, c, slice, res.results);
-      if (c.pending) schedule();
-    }, () => {
-      c.inflight = false;
-      if (!alive()) { stop(); return; }
-      for (const i of evalIdx) if (c.msgs[i]) c.msgs[i].scanned = false;
-      c.pending = true; schedule(1000);
+      if (Number.isInteger(res.win) && res.win > 0) win = Math.min(res.win, 100);
+      for (const r of req.partial) r.partial = true;
+      onVerdicts(convId, c, req.slice, res.results);
+      prune(c);
+      c.pending = true; // more may be waiting (the next chunk, the rest of a partial window)
+      schedule();
+    };
+    const check = () => {
+      if (inflight.settled) return;
+      let answered = false;
+      const t = setTimeout(() => { if (!answered) miss(); }, STATUS_TIMEOUT_MS);
+      const miss = () => { inflight.misses += 1; if (inflight.misses >= LOST_AFTER) settle(null); else inflight.timer = setTimeout(check, 1); };
+      try {
+        Promise.resolve(api.runtime.sendMessage({ type: 'assess-status', conv, job })).then((s) => {
+          answered = true; clearTimeout(t);
+          if (inflight.settled) return;
+          if (s && s.ok && s.running) { inflight.misses = 0; inflight.timer = setTimeout(check, STATUS_AFTER_MS); } else miss();
+        }, () => { answered = true; clearTimeout(t); if (!alive()) { stop(); return; } miss(); });
+      } catch { stop(); }
+    };
+    let p;
+    try { p = api.runtime.sendMessage(payload); } catch { stop(); return; }
+    inflight.timer = setTimeout(check, STATUS_AFTER_MS);
+    Promise.resolve(p).then(settle, () => {
+      if (!alive()) { settle(null); stop(); return; }
+      settle(null);
     });
   }
+
+  function position(c, key) { return key ? c.msgs.findIndex((r) => r.key === key) : -1; }
 
   function onVerdicts(convId, c, slice, results) {
     counts.checked += (results || []).length;
@@ -482,12 +663,20 @@
       if (!r.warn) continue;
       const rec = slice[r.anchor];
       if (!rec) continue;
-      c.flagged.add(rec.key);
       if (!best || r.anchor >= best.anchor) best = { ...r, key: rec.key, text: rec.text, lowConfidence: rec.lowConfidence };
     }
     if (!best) return;
+    // Requests go newest first: a warning about an older message never replaces a newer one.
+    if (c.shown && c.shown !== best.key) {
+      const at = position(c, best.key); const shownAt = position(c, c.shown);
+      if (shownAt >= 0 && at < shownAt) return;
+    }
+    c.shown = best.key;
     if (muted.has(convId) || dismissed.has(best.key)) return;
-    if (!warnedKeys.has(best.key)) { warnedKeys.add(best.key); counts.warnings += 1; }
+    if (!warnedKeys.has(best.key)) {
+      warnedKeys.add(best.key); counts.warnings += 1;
+      if (warnedKeys.size > 1000) warnedKeys.delete(warnedKeys.values().next().value);
+    }
     globalThis.EG_OVERLAY?.show({
       conv: convId,
       key: best.key,
@@ -598,6 +787,12 @@
       try { api.runtime.sendMessage({ type: 'open-help', region }).catch?.(() => {}); } catch { stop(); }
     },
     alive,
+    // What this tab keeps, for the tests (read from the content script's own world).
+    sizes() {
+      let records = 0; let byKey = 0; let seen = 0; let chars = 0;
+      for (const c of convs.values()) { records += c.msgs.length; byKey += c.byKey.size; seen += c.seen.size; for (const r of c.msgs) chars += r.text.length; }
+      return { convs: convs.size, records, byKey, seen, chars, elements: elementOfKey.size, warned: warnedKeys.size, dismissed: dismissed.size };
+    },
   };
 
   // ---------------------------------------------------------------------------------- start

@@ -38,6 +38,11 @@ export function loadSites(dir = join(SRC, 'sites')) {
     for (const sel of [...s.log, ...s.message, ...s.text, ...(s.exclude || []), ...s.compose]) {
       if (typeof sel !== 'string' || !sel) throw new Error(`sites/${f}: bad selector ${JSON.stringify(sel)}`);
     }
+    // A sender picks their own display name: a text marker ("You", "Me") may only confirm a
+    // structural signal (style) in the same step, never decide "outgoing" on its own.
+    for (const st of s.direction) {
+      if (st.textMarker && !st.style) throw new Error(`sites/${f}: a direction step with "textMarker" needs "style" (a display name never decides direction)`);
+    }
     sites.push(s);
   }
   return sites;
