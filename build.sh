@@ -4,6 +4,8 @@
 #   ./build.sh          build the engine (wasm) and the extension: dist/chrome/, dist/firefox/, zips
 #   ./build.sh demo     build, then run the extension in Chromium on a demo chat that receives
 #                       ordinary and extortion messages; screenshots in dist/demo/
+#   ./build.sh bench    wasm, native and a plain-JS peer side by side on real chat (bench/README.md);
+#                       `./build.sh bench --readme` also writes the figures there
 #   ./build.sh test     build, then every test: cargo tests, wasm API tests (Node), web-ext lint,
 #                       browser tests (Chromium + Firefox ESR); ends with "N passed, N failed"
 #
@@ -212,10 +214,20 @@ demo() {
   node tests/browser/demo.mjs
 }
 
+bench() { # the side-by-side benchmark of wasm, native and a JS RegExp peer (bench/README.md)
+  ensure_rust
+  ensure_node
+  ensure_wasm_bindgen
+  python3 tests/corpus/fetch_benign.py >/dev/null
+  bash bench/build.sh
+  node bench/compare.mjs "$@"
+}
+
 case "${1:-build}" in
   build|"") build_all ;;
   demo) demo ;;
   test) test_all ;;
-  -h|--help|help) sed -n '2,13p' "$0" ;;
-  *) die "unknown command: $1 (use: build, demo, test)" ;;
+  bench) shift; bench "$@" ;;
+  -h|--help|help) sed -n '2,15p' "$0" ;;
+  *) die "unknown command: $1 (use: build, demo, test, bench)" ;;
 esac

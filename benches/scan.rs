@@ -2,6 +2,12 @@
 //! rules (paid each time the extension's service worker wakes up).
 //!
 //! `cargo bench --bench scan` prints criterion's figures and a plain ns/message line per corpus.
+//!
+//! `scan --serve PACK.json` is the native side of `bench/compare.mjs` (`./build.sh bench`): it
+//! builds the detector from the same packed rule file the wasm loads, prints `ready <ns>` (the
+//! build time), then answers each stdin line (a JSON string, the message) with
+//! `<ns> <level> <warn>`: the time of `Detector::scan` alone, measured here, so the pipe between the
+//! two processes is not counted.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use extortion_guard::rules::load_path;
@@ -77,9 +83,58 @@ fn bench(c: &mut Criterion) {
     c.bench_function("compile the rules", |b| b.iter(|| black_box(detector())));
 }
 
+/// The native engine for `bench/compare.mjs`; see the top of this file.
+fn serve(pack: &str) {
+    use std::io::{BufRead, Write};
+    let start = Instant::now();
+    let json = std::fs::read_to_string(pack).expect("pack file");
+    let set: extortion_guard::RuleSet = serde_json::from_str(&json).expect("a packed rule file");
+    let d = Detector::new(set).expect("rules compile").0;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "ready {}", start.elapsed().as_nanos()).unwrap();
+    out.flush().unwrap();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.expect("stdin");
+        let text: String = serde_json::from_str(&line).expect("a JSON string per line");
+        let t = Instant::now();
+        let v = black_box(d.scan(black_box(&text)));
+        let ns = t.elapsed().as_nanos();
+        writeln!(out, "{ns} {} {}", v.level, v.warn).unwrap();
+        out.flush().unwrap();
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(3));
     targets = bench
 }
-criterion_main!(benches);
+/// `--matcher PACK.json`: what the regex patterns alone cost, natively: building the matcher,
+/// compiling every pattern, and the memory the matcher counts.
+fn matcher_costs(pack: &str) {
+    let set: extortion_guard::RuleSet = serde_json::from_str(&std::fs::read_to_string(pack).expect("pack file")).expect("a packed rule file");
+    let sources: Vec<&str> = set.rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+    let t = Instant::now();
+    let (m, _) = extortion_guard::matcher::Matcher::new(&sources).map_err(|_| "patterns").expect("patterns compile");
+    println!("{} patterns: Matcher::new {:.1} ms, memory {:?}", sources.len(), t.elapsed().as_secs_f64() * 1e3, m.memory_usage());
+    let t = Instant::now();
+    let problems = m.compile_all();
+    println!("compile_all {:.1} ms ({} problems), memory (compiled, caches) {:?}", t.elapsed().as_secs_f64() * 1e3, problems.len(), m.memory_usage());
+    let t = Instant::now();
+    let d = Detector::new(set).expect("rules compile").0;
+    println!("Detector::new {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    black_box(d);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--matcher") {
+        return matcher_costs(args.get(i + 1).expect("--matcher PACK.json"));
+    }
+    if let Some(i) = args.iter().position(|a| a == "--serve") {
+        return serve(args.get(i + 1).expect("--serve PACK.json"));
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -7,16 +7,25 @@
 //! Instead, each pattern is reduced to the literals it cannot match without (`post|leak|share` in
 //! `i will (post|leak|share) it`); one Aho-Corasick pass over the message finds the patterns whose
 //! literals occur, and only those run. Patterns with no usable literal run every time, in one
-//! small `RegexSet`. A pattern is compiled the first time it is needed, so waking up is cheap.
+//! small set. A pattern is compiled the first time it is needed, so waking up is cheap.
 //!
 //! Normalised messages are mostly ASCII. For those, each pattern runs in an ASCII form (`\b` and
 //! `\w` restricted to ASCII), which gives the same matches on ASCII text and keeps the DFA small;
 //! messages with other scripts use the pattern exactly as written.
+//!
+//! Memory is bounded: patterns are `regex_automata::meta` regexes whose search caches (the lazy
+//! DFA's states, which otherwise grow with every message and are never given back) are kept
+//! outside them, counted, and all dropped when together they pass `CACHE_BUDGET`; a dropped cache
+//! is rebuilt empty on the pattern's next search. Compiled patterns themselves are kept only up to
+//! `COMPILED_BUDGET`: past it the least recently used are dropped and compiled again when needed.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::meta::{self, Cache, Regex};
+use regex_automata::util::syntax;
+use regex_automata::{Input, PatternSet};
 use regex_syntax::hir::{Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Compiled size allowed for one volunteer pattern.
 pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -24,22 +33,106 @@ pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
 /// Longest pattern source accepted, in bytes.
 pub const PATTERN_MAX_LEN: usize = 4000;
+/// All search caches together; past this they are all dropped (and rebuilt empty when needed).
+pub const CACHE_BUDGET: usize = 8 << 20;
+/// All compiled patterns together; past this the least recently used are dropped.
+pub const COMPILED_BUDGET: usize = 16 << 20;
 /// A literal shorter than this (in bytes) finds too much to be worth filtering on.
 const MIN_LITERAL_LEN: usize = 3;
 /// More alternatives than this and a pattern is cheaper to run than to filter.
 const MAX_LITERALS: usize = 400;
+/// Matches of one pattern reported per message: the engine keeps a few spans per rule.
+const MAX_MATCHES: usize = 64;
+
+/// A compiled pattern (or set) with its search cache, kept outside so that it can be dropped.
+struct Compiled {
+    re: Regex,
+    cache: Mutex<Option<Cache>>,
+    /// The cache's size when last counted in `Budget::caches`.
+    cache_bytes: AtomicUsize,
+    bytes: usize,
+}
+
+/// What the compiled patterns and their caches take, and a clock for least-recently-used.
+#[derive(Default)]
+struct Budget {
+    caches: AtomicUsize,
+    compiled: AtomicUsize,
+    clock: AtomicU64,
+}
+
+impl Compiled {
+    fn new(re: Regex) -> Compiled {
+        let bytes = re.memory_usage() + std::mem::size_of::<Compiled>();
+        Compiled { re, cache: Mutex::new(None), cache_bytes: AtomicUsize::new(0), bytes }
+    }
+
+    /// Runs `f` with this regex's cache, then counts what the cache has grown to.
+    fn with_cache<T>(&self, budget: &Budget, f: impl FnOnce(&Regex, &mut Cache) -> T) -> T {
+        let (out, size) = match self.cache.try_lock() {
+            Ok(mut slot) => {
+                let cache = slot.get_or_insert_with(|| self.re.create_cache());
+                let out = f(&self.re, cache);
+                (out, cache.memory_usage())
+            }
+            // Another thread is searching with it: a cache of our own for this once.
+            Err(_) => return f(&self.re, &mut self.re.create_cache()),
+        };
+        let before = self.cache_bytes.swap(size, Ordering::Relaxed);
+        if size >= before {
+            budget.caches.fetch_add(size - before, Ordering::Relaxed);
+        } else {
+            budget.caches.fetch_sub((before - size).min(budget.caches.load(Ordering::Relaxed)), Ordering::Relaxed);
+        }
+        out
+    }
+
+    fn drop_cache(&self) -> usize {
+        if let Ok(mut slot) = self.cache.try_lock() {
+            *slot = None;
+            return self.cache_bytes.swap(0, Ordering::Relaxed);
+        }
+        0
+    }
+}
+
+/// One form (ASCII or as written) of a pattern: compiled when first needed, droppable.
+#[derive(Default)]
+struct Form {
+    slot: Mutex<Option<Result<Arc<Compiled>, String>>>,
+    last_used: AtomicU64,
+}
+
+impl Form {
+    fn get(&self, source: &str, budget: &Budget) -> Result<Arc<Compiled>, String> {
+        self.last_used.store(budget.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = slot.as_ref() {
+            return found.clone();
+        }
+        let built = build(source).map(|re| Arc::new(Compiled::new(re)));
+        if let Ok(c) = &built {
+            budget.compiled.fetch_add(c.bytes, Ordering::Relaxed);
+        }
+        *slot = Some(built.clone());
+        built
+    }
+
+    fn compiled(&self) -> Option<Arc<Compiled>> {
+        self.slot.try_lock().ok()?.as_ref()?.as_ref().ok().cloned()
+    }
+}
 
 struct Pattern {
     unicode_source: String,
     ascii_source: String,
-    unicode: OnceLock<Result<Regex, String>>,
-    ascii: OnceLock<Result<Regex, String>>,
+    unicode: Form,
+    ascii: Form,
 }
 
 impl Pattern {
-    fn regex(&self, ascii: bool) -> Result<&Regex, &str> {
-        let (cell, source) = if ascii { (&self.ascii, &self.ascii_source) } else { (&self.unicode, &self.unicode_source) };
-        cell.get_or_init(|| build(source)).as_ref().map_err(String::as_str)
+    fn form(&self, ascii: bool) -> (&Form, &str) {
+        if ascii { (&self.ascii, &self.ascii_source) } else { (&self.unicode, &self.unicode_source) }
     }
 }
 
@@ -50,8 +143,10 @@ pub struct Matcher {
     literal_patterns: Vec<Vec<u32>>,
     /// Patterns without a usable literal, which run on every message.
     always: Vec<u32>,
-    always_ascii: RegexSet,
-    always_unicode: RegexSet,
+    always_ascii: Compiled,
+    /// Built the first time a message is not ASCII.
+    always_unicode: OnceLock<Compiled>,
+    budget: Budget,
 }
 
 /// What is wrong with one pattern: its index and a message for people.
@@ -98,12 +193,7 @@ impl Matcher {
                 }
                 _ => always.push(patterns.len() as u32),
             }
-            patterns.push(Pattern {
-                ascii_source: to_ascii(&hir).to_string(),
-                unicode_source: source,
-                unicode: OnceLock::new(),
-                ascii: OnceLock::new(),
-            });
+            patterns.push(Pattern { ascii_source: to_ascii(&hir).to_string(), unicode_source: source, unicode: Form::default(), ascii: Form::default() });
         }
         if problems.iter().any(|p| p.error) {
             return Err(problems);
@@ -112,32 +202,100 @@ impl Matcher {
             .match_kind(MatchKind::Standard)
             .build(&literals)
             .map_err(|e| vec![PatternProblem { index: 0, message: format!("cannot index the patterns' literals: {e}"), error: true }])?;
-        let set = |ascii: bool| {
-            let sources = always.iter().map(|&p| {
-                let p = &patterns[p as usize];
-                if ascii { p.ascii_source.as_str() } else { p.unicode_source.as_str() }
-            });
-            RegexSetBuilder::new(sources).size_limit(PATTERN_SIZE_LIMIT * 16).dfa_size_limit(PATTERN_DFA_LIMIT * 8).build()
-        };
-        let (always_ascii, always_unicode) = match (set(true), set(false)) {
-            (Ok(a), Ok(u)) => (a, u),
-            (Err(e), _) | (_, Err(e)) => {
+        let always_ascii = match build_set(&patterns, &always, true) {
+            Ok(set) => set,
+            Err(e) => {
                 return Err(vec![PatternProblem { index: always.first().copied().unwrap_or(0) as usize, message: format!("the patterns without a literal are too large together: {e}"), error: true }]);
             }
         };
-        Ok((Matcher { patterns, prefilter, literal_patterns, always, always_ascii, always_unicode }, problems))
+        let matcher = Matcher { patterns, prefilter, literal_patterns, always, always_ascii, always_unicode: OnceLock::new(), budget: Budget::default() };
+        Ok((matcher, problems))
     }
 
-    /// Compiles every pattern in both forms, reporting those over the size limits.
+    fn always_unicode(&self) -> &Compiled {
+        self.always_unicode.get_or_init(|| {
+            // The ASCII form compiled, so this one does unless it is over the (larger) set limit:
+            // then the ASCII form stands in for it, which only misses matches around non-ASCII words.
+            build_set(&self.patterns, &self.always, false).or_else(|_| build_set(&self.patterns, &self.always, true)).expect("the ASCII set compiled before")
+        })
+    }
+
+    /// A pattern's compiled form, within the budget of compiled patterns.
+    fn regex(&self, pattern: usize, ascii: bool) -> Result<Arc<Compiled>, String> {
+        let (form, source) = self.patterns[pattern].form(ascii);
+        let found = form.get(source, &self.budget);
+        if self.budget.compiled.load(Ordering::Relaxed) > COMPILED_BUDGET {
+            self.evict_compiled(pattern, ascii);
+        }
+        if self.budget.caches.load(Ordering::Relaxed) > CACHE_BUDGET {
+            self.drop_caches();
+        }
+        found
+    }
+
+    /// Drops the least recently used compiled patterns until they are under 3/4 of the budget.
+    fn evict_compiled(&self, keep: usize, keep_ascii: bool) {
+        let mut used: Vec<(u64, usize, bool)> = Vec::new();
+        for (i, p) in self.patterns.iter().enumerate() {
+            for ascii in [true, false] {
+                let form = p.form(ascii).0;
+                if (i, ascii) != (keep, keep_ascii) && form.compiled().is_some() {
+                    used.push((form.last_used.load(Ordering::Relaxed), i, ascii));
+                }
+            }
+        }
+        used.sort_unstable();
+        for (_, i, ascii) in used {
+            if self.budget.compiled.load(Ordering::Relaxed) <= COMPILED_BUDGET / 4 * 3 {
+                break;
+            }
+            let form = self.patterns[i].form(ascii).0;
+            if let Ok(mut slot) = form.slot.try_lock() {
+                if let Some(Ok(c)) = slot.take() {
+                    self.budget.compiled.fetch_sub(c.bytes.min(self.budget.compiled.load(Ordering::Relaxed)), Ordering::Relaxed);
+                    let freed = c.drop_cache();
+                    self.budget.caches.fetch_sub(freed.min(self.budget.caches.load(Ordering::Relaxed)), Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Drops every search cache; each is rebuilt empty on its pattern's next search.
+    fn drop_caches(&self) {
+        let mut freed = self.always_ascii.drop_cache();
+        if let Some(u) = self.always_unicode.get() {
+            freed += u.drop_cache();
+        }
+        for p in &self.patterns {
+            for form in [&p.ascii, &p.unicode] {
+                if let Some(c) = form.compiled() {
+                    freed += c.drop_cache();
+                }
+            }
+        }
+        self.budget.caches.fetch_sub(freed.min(self.budget.caches.load(Ordering::Relaxed)), Ordering::Relaxed);
+    }
+
+    /// Bytes held by compiled patterns and by search caches (as last counted).
+    pub fn memory_usage(&self) -> (usize, usize) {
+        (self.budget.compiled.load(Ordering::Relaxed) + self.always_ascii.bytes + self.always_unicode.get().map_or(0, |c| c.bytes), self.budget.caches.load(Ordering::Relaxed))
+    }
+
+    /// Compiles every pattern in both forms, reporting those over the size limits. The compiled
+    /// forms are not all kept (see `COMPILED_BUDGET`).
     pub fn compile_all(&self) -> Vec<PatternProblem> {
         let mut problems = Vec::new();
-        for (index, p) in self.patterns.iter().enumerate() {
+        for index in 0..self.patterns.len() {
             for ascii in [false, true] {
-                if let Err(message) = p.regex(ascii) {
-                    problems.push(PatternProblem { index, message: message.to_string(), error: true });
+                if let Err(message) = self.regex(index, ascii) {
+                    problems.push(PatternProblem { index, message, error: true });
                     break;
                 }
             }
+        }
+        if let Err(e) = build_set(&self.patterns, &self.always, false) {
+            let index = self.always.first().copied().unwrap_or(0) as usize;
+            problems.push(PatternProblem { index, message: format!("the patterns without a literal are too large together: {e}"), error: true });
         }
         problems
     }
@@ -151,21 +309,40 @@ impl Matcher {
                 seen[p as usize] = true;
             }
         }
-        let always = if ascii { &self.always_ascii } else { &self.always_unicode };
-        for k in always.matches(text).iter() {
-            seen[self.always[k] as usize] = true;
+        if !self.always.is_empty() {
+            let always = if ascii { &self.always_ascii } else { self.always_unicode() };
+            let mut set = PatternSet::new(self.always.len());
+            always.with_cache(&self.budget, |re, cache| re.which_overlapping_matches_with(cache, &Input::new(text), &mut set));
+            for k in set.iter() {
+                seen[self.always[k.as_usize()] as usize] = true;
+            }
         }
         seen.iter().enumerate().filter(|(_, &s)| s).map(|(i, _)| i).collect()
     }
 
-    /// Matches of one pattern in `text` (normalised). A pattern that cannot be compiled matches
-    /// nothing; `compile_all` reports it, and packs are checked before they are used.
+    /// Matches of one pattern in `text` (normalised), at most `MAX_MATCHES`. A pattern that cannot
+    /// be compiled matches nothing; `compile_all` reports it, and packs are checked before they are used.
     pub fn find_iter<'t>(&'t self, pattern: usize, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
-        self.patterns[pattern].regex(text.is_ascii()).ok().into_iter().flat_map(move |re| re.find_iter(text).map(|m| (m.start(), m.end())))
+        let mut found = Vec::new();
+        if let Ok(c) = self.regex(pattern, text.is_ascii()) {
+            c.with_cache(&self.budget, |re, cache| {
+                let mut input = Input::new(text);
+                while found.len() < MAX_MATCHES {
+                    let Some(m) = re.search_with(cache, &input) else { break };
+                    found.push((m.start(), m.end()));
+                    // Patterns never match the empty string (`parse`), so this always advances.
+                    if m.end() >= text.len() {
+                        break;
+                    }
+                    input.set_start(m.end().max(m.start() + 1));
+                }
+            });
+        }
+        found.into_iter()
     }
 
     pub fn is_match(&self, pattern: usize, text: &str) -> bool {
-        self.patterns[pattern].regex(text.is_ascii()).is_ok_and(|re| re.is_match(text))
+        self.regex(pattern, text.is_ascii()).is_ok_and(|c| c.with_cache(&self.budget, |re, cache| re.is_match_with(cache, &Input::new(text))))
     }
 
     pub fn len(&self) -> usize {
@@ -191,13 +368,28 @@ fn parse(source: &str) -> Result<Hir, String> {
     Ok(hir)
 }
 
+fn meta_config() -> meta::Config {
+    meta::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)).hybrid_cache_capacity(PATTERN_DFA_LIMIT).utf8_empty(true)
+}
+
 fn build(source: &str) -> Result<Regex, String> {
-    RegexBuilder::new(source).size_limit(PATTERN_SIZE_LIMIT).dfa_size_limit(PATTERN_DFA_LIMIT).build().map_err(|e| match e {
-        regex::Error::CompiledTooBig(limit) => {
-            format!("pattern is too large once compiled (over {limit} bytes); split it or bound its repetitions:\n    {source}")
-        }
-        other => format!("pattern does not compile:\n{}", indent(&other.to_string())),
+    // Only the span of a match is used: no capture groups, a smaller NFA and cache.
+    let config = meta_config().match_kind(regex_automata::MatchKind::LeftmostFirst).which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit);
+    meta::Builder::new().configure(config).syntax(syntax::Config::new().utf8(true)).build(source).map_err(|e| match e.size_limit() {
+        Some(limit) => format!("pattern is too large once compiled (over {limit} bytes); split it or bound its repetitions:\n    {source}"),
+        None => format!("pattern does not compile:\n{}", indent(&e.to_string())),
     })
+}
+
+/// The patterns that have no literal, in one set (ASCII or as written).
+fn build_set(patterns: &[Pattern], always: &[u32], ascii: bool) -> Result<Compiled, String> {
+    let sources: Vec<&str> = always.iter().map(|&p| patterns[p as usize].form(ascii).1).collect();
+    let config = meta_config()
+        .nfa_size_limit(Some(PATTERN_SIZE_LIMIT * 16))
+        .hybrid_cache_capacity(PATTERN_DFA_LIMIT * 4)
+        .match_kind(regex_automata::MatchKind::All)
+        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None);
+    meta::Builder::new().configure(config).syntax(syntax::Config::new().utf8(true)).build_many(&sources).map(Compiled::new).map_err(|e| e.to_string())
 }
 
 /// Messages are normalised to decomposed form, which splits Devanagari nukta letters (`ड़` into
