@@ -387,13 +387,4 @@ fn make_hit(rule: &Rule, original: &str, normalized: &Normalized, start: usize, 
 }
 
 /// The longest prefix of `text` within `max` bytes that ends on a character boundary.
-pub fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
+pub use crate::normalize::truncate_bytes as truncate;

@@ -141,7 +141,7 @@ fn is_blank(c: char) -> bool {
 }
 
 /// The longest prefix of `text` within `max` bytes that ends on a character boundary.
-fn truncate_bytes(text: &str, max: usize) -> &str {
+pub fn truncate_bytes(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }
