@@ -21,6 +21,8 @@ pub const DEFAULT_WITHIN: u32 = 30;
 pub const MAX_WITHIN: u32 = 80;
 /// Words before a match in which an `unless` phrase still cancels it.
 const UNLESS_BEFORE: u32 = 3;
+/// Words after a match that an `unless` phrase still cancels it from ("send me your btc address and I'll pay you back").
+const UNLESS_AFTER: u32 = 4;
 /// Occurrences kept per class and message: enough to choose from, bounded for hostile input.
 const MAX_OCCURRENCES: usize = 32;
 const MAX_ENDS: usize = 8;
@@ -601,7 +603,7 @@ impl Clauses {
                 continue;
             }
             let cancelled = r.unless.iter().any(|&c| {
-                found.of(c).iter().any(|o| sentence(o.0) == s && o.0 + UNLESS_BEFORE >= start && o.0 < end)
+                found.of(c).iter().any(|o| sentence(o.0) == s && o.0 + UNLESS_BEFORE >= start && o.0 < end + UNLESS_AFTER)
             });
             if cancelled {
                 continue;

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Spans reported per rule and message; the verdict needs one, a reader a few.
 const MAX_SPANS_PER_RULE: usize = 6;
+/// Words outside the quotation marks that make a quoted threat a report of one ("he sent me ...").
+const QUOTE_NARRATION_WORDS: usize = 3;
 /// Messages longer than this are not joined with their neighbours: split threats come in short pieces.
 const JOIN_MESSAGE_BYTES: usize = 400;
 const JOIN_TOTAL_BYTES: usize = 2000;
@@ -75,6 +77,9 @@ pub struct MessageScan {
     pub testing_hits: Vec<Hit>,
     /// Strongest weight seen per category (non-testing rules only).
     pub weights: BTreeMap<String, u32>,
+    /// Every phrase matched lies inside quotation marks, with narration around them: the message
+    /// reports a threat (a victim asking for help, a news item) and counts for nothing.
+    pub quoted: bool,
 }
 
 pub struct Detector {
@@ -206,6 +211,7 @@ impl Detector {
             }
         }
         scan.hits.sort_by_key(|h| (h.start, h.end));
+        scan.quoted = !scan.hits.is_empty() && crate::quotes::only_quoted(text, scan.hits.iter().map(|h| (h.start, h.end)), QUOTE_NARRATION_WORDS);
         scan
     }
 
@@ -353,7 +359,7 @@ impl Detector {
     pub fn decide(&self, scans: &[&MessageScan]) -> Verdict {
         let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
         let policy = &self.rules.policy;
-        let reports = |scan: &MessageScan| policy.reported_by.iter().any(|c| scan.weights.contains_key(c));
+        let reports = |scan: &MessageScan| scan.quoted || policy.reported_by.iter().any(|c| scan.weights.contains_key(c));
         for scan in scans.iter().filter(|s| !reports(s)) {
             for (c, &w) in &scan.weights {
                 let e = seen.entry(c.as_str()).or_insert(0);

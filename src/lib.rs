@@ -13,6 +13,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod phrase;
 pub mod policy;
+pub mod quotes;
 pub mod rules;
 pub mod stream;
 pub mod tokens;

@@ -163,3 +163,15 @@ fn a_message_reporting_a_threat_counts_for_nothing() {
     assert!(!c.conversation.warn, "{:?}", c.conversation);
     assert!(d.assess(&[msg("i have ur video", 0.0), msg("pay 300", 1.0)]).conversation.warn);
 }
+
+#[test]
+fn a_quoted_threat_with_narration_around_it_is_a_report() {
+    let threat = "I have ur video. pay 300 or everyone sees it";
+    assert!(mini().scan(threat).warn);
+    let asking = format!("my little brother got this: \"{threat}\" what should we do");
+    let v = mini().scan(&asking);
+    assert!(!v.warn, "{v:?}");
+    assert!(!v.hits.is_empty(), "the phrases are still shown, only the verdict changes");
+    // Quoting a single word does not make the sender's own threat a report.
+    assert!(mini().scan("I have ur \"video\". pay 300 or everyone sees it").warn);
+}
