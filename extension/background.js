@@ -40,7 +40,11 @@ async function detectorWithCustomPacks(packText) {
   stats.customPacks = packs.length;
   stats.customError = null;
   if (packs.length) {
-    try { return Detector.withCustomPacks(packText, packs.map(({ name, text }) => ({ name, text }))); } catch (e) {
+    try {
+      const detector = Detector.withCustomPacks(packText, packs.map(({ name, text }) => ({ name, text })));
+      try { await api.storage.session?.remove('customPackError'); } catch { /* ignore */ }
+      return detector;
+    } catch (e) {
       stats.customError = String(e && e.message || e);
       try { await api.storage.session?.set({ customPackError: stats.customError }); } catch { /* ignore */ }
     }

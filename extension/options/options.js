@@ -147,6 +147,11 @@ async function renderPacks() {
   const ul = $('packs');
   ul.replaceChildren();
   if (!packs.length) ul.append(el('li', { text: t('options_packs_none') }));
+  // The background could not load the stored packs (a newer engine may reject an old pack): say so.
+  let failed = null;
+  try { failed = packs.length ? (await api.storage.session?.get('customPackError'))?.customPackError : null; } catch { /* no session storage */ }
+  $('packs-failed')?.remove();
+  if (failed) ul.before(el('p', { id: 'packs-failed', class: 'bad', text: t('options_pack_failed', [String(failed)]) }));
   for (const p of packs) {
     const rules = (p.text.match(/^\s*\[\[rule\]\]/gm) || []).length;
     ul.append(el('li', { 'data-pack': p.name }, el('code', { text: p.name }), ` ${t('options_pack_rules', [String(rules)])} `,
@@ -259,6 +264,7 @@ async function main() {
   $('play-save').addEventListener('click', () => storePack($('play-pack-name').value.trim() || 'my-rules.toml', $('play-pack').value, $('play-problems')));
 
   api.storage.onChanged.addListener(async (c, area) => {
+    if (area === 'session' && c.customPackError) renderPacks();
     if (area !== 'local') return;
     if (c.muted) renderMuted();
     if (c.off) renderSites();

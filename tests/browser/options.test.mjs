@@ -223,3 +223,20 @@ test('sensitivity and sites: "only the clearest threats" and a site turned off',
   await p.page.close();
   assert.ok(['none', 'low', 'medium', 'high'].includes(level));
 });
+
+test('stored packs the background cannot load: the built-in rules still warn and the options page says why', async () => {
+  const kept = (await storage()).customPacks;
+  // As if a newer engine rejected a pack stored by an older one: written past the options page's check.
+  await b.sw.evaluate(() => chrome.storage.local.set({ customPacks: [{ name: 'old.toml', text: '[[rule]]\nid = "old.threat"\ncategory = 42\n', added: 1 }] }));
+  const p = await chat('15550107');
+  await receive(p, THREAT);
+  assert.ok(await first(p, 60000), 'the built-in rules keep protecting');
+  await p.page.close();
+  await opt.page.bringToFront();
+  await opt.page.waitForSelector('#packs-failed', { timeout: 60000 });
+  const said = await opt.page.$eval('#packs-failed', (e) => e.textContent);
+  assert.match(said, /could not be loaded/);
+  assert.match(said, /old\.toml/, `names the pack: ${said}`);
+  await b.sw.evaluate((packs) => chrome.storage.local.set({ customPacks: packs }), kept);
+  assert.deepEqual(opt.errors, []);
+});

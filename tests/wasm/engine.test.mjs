@@ -109,6 +109,19 @@ test('Detector.check reports problems in a custom pack with file and line', () =
   }
 });
 
+test('Detector.check compiles every pattern as `rules check` does: one too big to compile is refused', () => {
+  const rule = (pattern) => `[pack]\nname = "custom"\ndescription = "x"\nlanguages = ["en"]\n[[rule]]\nid = "custom.threat.x"\ncategory = "threat"\nweight = 5\ndescription = "x"\nsource = "x"\npatterns = ['''${pattern}''']\nmust_match = ["zorb photos"]\nmust_not_match = ["zorb"]\n`;
+  const small = Detector.check(PACK, 'custom.toml', rule('zorb\\s+\\w{2,8}'));
+  assert.equal(small.ok, true, `a bounded pattern passes: ${JSON.stringify(small.problems)}`);
+  const big = Detector.check(PACK, 'custom.toml', rule('zorb\\s+\\w{400}'));
+  assert.equal(big.ok, false);
+  const p = big.problems.find((x) => /too large once compiled/.test(x.message));
+  assert.ok(p, JSON.stringify(big.problems));
+  assert.equal(p.file, 'custom.toml');
+  assert.equal(p.rule, 'custom.threat.x');
+  assert.equal(p.line, 11);
+});
+
 test('scanning is fast enough for a chat: 500 messages well under a second', () => {
   const t = performance.now();
   for (let i = 0; i < 100; i++) for (const m of [...BENIGN]) det.scanMessage(m);
