@@ -18,11 +18,18 @@ pub fn check(rules: RuleSet, mut problems: Vec<Problem>) -> (Option<Detector>, V
             return (None, problems);
         }
     };
-    problems.extend(detector.compile_all());
-    problems.extend(check_examples(&detector));
-    problems.extend(check_vocab_examples(&detector));
+    problems.extend(check_compiled(&detector));
     let ok = !problems.iter().any(Problem::is_error);
     (ok.then_some(detector), problems)
+}
+
+/// What only a built detector can tell: patterns too big to compile (they compile lazily, so a
+/// scan would hit them late and match nothing), and every rule's and vocabulary's examples.
+pub fn check_compiled(detector: &Detector) -> Vec<Problem> {
+    let mut problems = detector.compile_all();
+    problems.extend(check_examples(detector));
+    problems.extend(check_vocab_examples(detector));
+    problems
 }
 
 /// Longest example accepted, in bytes. Examples are phrases; a huge one would only make `rules

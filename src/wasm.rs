@@ -5,7 +5,7 @@
 //!
 //! Offsets given to JavaScript are UTF-16 code units, the unit of JS strings.
 
-use crate::check::{check_examples, check_vocab_examples};
+use crate::check::check_compiled;
 use crate::engine::{self, Hit, Message, Verdict};
 use crate::policy::Level;
 use crate::rules::{Problem, RuleSet};
@@ -96,14 +96,12 @@ impl Detector {
                     Err(p) => problems.extend(p),
                     Ok((detector, warnings)) => {
                         problems.extend(warnings);
-                        // Every pattern compiled now, as `rules check` does: one too big to compile
-                        // would otherwise pass here and silently match nothing in the background.
-                        problems.extend(detector.compile_all().into_iter().filter(|p| p.file == file_name));
-                        // The packed vocabularies carry no examples, so these are the custom pack's.
-                        problems.extend(check_vocab_examples(&detector));
-                        // Only the custom pack's examples: the built-in ones were checked at build time.
-                        problems.extend(check_examples(&detector).into_iter().filter(|p| {
-                            detector.rules().rules.iter().skip(builtin).any(|r| Some(&r.id) == p.rule.as_ref())
+                        // The built-in rules were checked at build time and are packed without their
+                        // examples: keep what is said about the custom pack's rules and vocabularies.
+                        let custom: Vec<&str> = detector.rules().rules.iter().skip(builtin).map(|r| r.id.as_str()).collect();
+                        problems.extend(check_compiled(&detector).into_iter().filter(|p| match &p.rule {
+                            Some(id) => custom.contains(&id.as_str()),
+                            None => p.file == file_name,
                         }));
                     }
                 }

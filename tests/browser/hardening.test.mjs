@@ -145,7 +145,7 @@ test('content-script memory stays bounded after many messages and many chats', a
   // Rows are pruned once the scanner has caught up, which on a loaded 2-core machine takes longer
   // than the sends; what is bounded is what stays once it has.
   let one;
-  await waitFor(async () => { one = await inContentScript(t, 'EG_CONTENT.sizes()'); return one.elements <= 4 * 64 + 100; }, { timeout: 20000 }).catch(() => {});
+  await waitFor(async () => { one = await inContentScript(t, 'EG_CONTENT.sizes()'); return one.elements <= 4 * 64 + 100; }, { timeout: 20000 });
   await t.page.close();
   const p = await open(b, 'instagram');
   for (let k = 0; k < 20; k++) {
