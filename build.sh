@@ -109,14 +109,14 @@ build_engine() {
     echo "$sha" > "$out/.stamp"
   fi
   log "rule pack: cargo run --release -- pack rules"
-  cargo run --release --quiet -- pack rules -o "$out/pack.json"
+  cargo run --release --quiet -- pack rules -o "$out/pack.bin"
   printf 'engine: %s bytes wasm (%s gzip), pack %s bytes\n' "$(stat -c %s "$out/extortion_guard_bg.wasm")" \
-    "$(gzip -9c "$out/extortion_guard_bg.wasm" | wc -c)" "$(stat -c %s "$out/pack.json")"
+    "$(gzip -9c "$out/extortion_guard_bg.wasm" | wc -c)" "$(stat -c %s "$out/pack.bin")"
 }
 
 build_extension() {
   log "extension: dist/chrome, dist/firefox"
-  node extension/tools/assemble.mjs --engine "$CACHE/engine" --pack "$CACHE/engine/pack.json" --out "$DIST"
+  node extension/tools/assemble.mjs --engine "$CACHE/engine" --pack "$CACHE/engine/pack.bin" --out "$DIST"
 }
 
 build_all() {

@@ -1,5 +1,5 @@
 // One cold start of the wasm engine, in a fresh Node process (bench/compare.mjs runs it several
-// times): instantiate the module, build the detector from pack.json, then the first verdicts.
+// times): instantiate the module, load the detector from pack.bin, then the first verdicts.
 // Files are read before the clock starts (the extension has them from its package).
 // Prints one JSON line: milliseconds of each step and wasm memory after each.
 //   node bench/cold.mjs ENGINE_DIR THREAT_TEXT [BENIGN_TEXT]
@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 
 const [dir, threat, benign = 'see you at the station at 6, bring the tickets'] = process.argv.slice(2);
 const bytes = readFileSync(join(dir, 'extortion_guard_bg.wasm'));
-const pack = readFileSync(join(dir, 'pack.json'), 'utf8');
+const pack = readFileSync(join(dir, 'pack.bin'));
 const { default: init, Detector } = await import(pathToFileURL(join(dir, 'extortion_guard.js')).href);
 const mib = (w) => w.memory.buffer.byteLength / 2 ** 20;
 

@@ -68,19 +68,19 @@ const passes = [draw(0), draw(1)];
 
 // ---------------------------------------------------------------------------------------- engines
 const bytes = readFileSync(join(ENGINE, 'extortion_guard_bg.wasm'));
-const packText = readFileSync(join(ENGINE, 'pack.json'), 'utf8');
-const pack = JSON.parse(packText);
+const packBin = readFileSync(join(ENGINE, 'pack.bin'));
+const pack = JSON.parse(readFileSync(join(ENGINE, 'pack.json'), 'utf8')); // the rules, for the peer
 const { default: init, Detector } = await import(pathToFileURL(join(ENGINE, 'extortion_guard.js')).href);
 const wasm = await init({ module_or_path: bytes });
 const wasmMiB = () => wasm.memory.buffer.byteLength / 2 ** 20;
 const memBefore = wasmMiB();
 let t = performance.now();
-const det = new Detector(packText);
+const det = new Detector(packBin);
 const wasmBuildMs = performance.now() - t;
 const mem = { beforeBuild: memBefore, afterBuild: wasmMiB() };
 
 const nativeBin = process.env.EG_BENCH_NATIVE || readFileSync(join(ROOT, '.cache/bench/native'), 'utf8').trim();
-const native = spawn(nativeBin, ['--serve', join(ENGINE, 'pack.json')], { stdio: ['pipe', 'pipe', 'inherit'] });
+const native = spawn(nativeBin, ['--serve', join(ENGINE, 'pack.bin')], { stdio: ['pipe', 'pipe', 'inherit'] });
 const nativeLines = createInterface({ input: native.stdout });
 const waiting = [];
 nativeLines.on('line', (l) => waiting.shift()(l));
@@ -230,7 +230,8 @@ native.stdin.end();
 // ----------------------------------------------------------------------------------- cold start
 const threat = pools.threats.find((t) => /[a-z]/.test(t) && /pay|send|leak/i.test(t)) || pools.threats[0];
 const colds = [];
-for (let i = 0; i < 5; i++) {
+const COLD_RUNS = 7;
+for (let i = 0; i < COLD_RUNS; i++) {
   colds.push(JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bench/cold.mjs'), ENGINE, threat], { encoding: 'utf8' })));
 }
 const med = (k) => quantile(colds.map((c) => c[k]), 0.5);
@@ -238,7 +239,7 @@ const worst = (k) => Math.max(...colds.map((c) => c[k]));
 
 // --------------------------------------------------------------------------------------- sizes
 const gz = (b) => gzipSync(b, { level: 9 }).length;
-const sizes = { wasm: bytes.length, wasmGz: gz(bytes), pack: Buffer.byteLength(packText), packGz: gz(Buffer.from(packText)) };
+const sizes = { wasm: bytes.length, wasmGz: gz(bytes), pack: packBin.length, packGz: gz(packBin) };
 
 // ---------------------------------------------------------------------------------------- report
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -262,11 +263,11 @@ L.push(`- **peer/wasm**: ${f(pass2.peer.total / pass2.wasm.total)}× total, ${f(
 L.push(`- pass 1 (first pass, lazy work included): wasm total ${f(pass1.wasm.total, 0)} ms, p99 ${f(pass1.wasm.p99, 3)} ms; **longest message ≤ 4 KB: ${f(pass1.slowest.ms, 1)} ms** (${pass1.slowest.bytes} B, ${pass1.slowest.kind}), ${pass1.over20} over 20 ms; native longest ≤ 4 KB ${f(pass1.nativeSlowest, 1)} ms; pass 2 longest ≤ 4 KB ${f(pass2.slowest.ms, 1)} ms`);
 L.push(`- verdict levels wasm ≠ native: ${pass1.disagree + pass2.disagree} of ${2 * PER_PASS}; wasm warned on ${pass1.wasmWarned + pass2.wasmWarned}`);
 L.push('');
-L.push('| cold start, wasm, 5 fresh processes | median ms | worst ms |');
+L.push(`| cold start, wasm, ${COLD_RUNS} fresh processes | median ms | worst ms |`);
 L.push('|---|---:|---:|');
-for (const [k, label] of [['instantiate', 'instantiate'], ['build', '`new Detector(pack)`'], ['first', 'first verdict (a threat)'], ['total', '**instantiate → first verdict**'], ['benignAfter', 'next message (benign)'], ['threatAgain', 'the threat again']]) L.push(`| ${label} | ${f(med(k), 1)} | ${f(worst(k), 1)} |`);
+for (const [k, label] of [['instantiate', 'instantiate'], ['build', '`new Detector(pack.bin)`'], ['first', 'first verdict (a threat)'], ['total', '**instantiate → first verdict**'], ['benignAfter', 'next message (benign)'], ['threatAgain', 'the threat again']]) L.push(`| ${label} | ${f(med(k), 1)} | ${f(worst(k), 1)} |`);
 L.push('');
-L.push(`In this process: \`new Detector\` ${f(wasmBuildMs, 0)} ms in wasm, ${f(nativeReady, 0)} ms native (pack parse included).`);
+L.push(`In this process: \`new Detector\` ${f(wasmBuildMs, 0)} ms in wasm, ${f(nativeReady, 0)} ms native (reading pack.bin included).`);
 L.push('');
 L.push('| memory, MiB | wasm `memory.buffer` | native RSS |');
 L.push('|---|---:|---:|');
@@ -283,7 +284,7 @@ for (const key of ['ascii', 'mixed']) for (const e of ['wasm', 'native']) {
   L.push(`| ${e}, ${key} | ` + SIZES.map((s) => f(row[s][e], 1)).join(' | ') + ` | ${f(row[65536][e] / row[1024][e])}× |`);
 }
 L.push('');
-L.push(`Sizes: wasm ${kb(sizes.wasm)} (${kb(sizes.wasmGz)} gzip), pack.json ${kb(sizes.pack)} (${kb(sizes.packGz)} gzip).`);
+L.push(`Sizes: wasm ${kb(sizes.wasm)} (${kb(sizes.wasmGz)} gzip), pack.bin ${kb(sizes.pack)} (${kb(sizes.packGz)} gzip).`);
 const report = L.join('\n');
 console.log(report);
 

@@ -81,15 +81,16 @@ fn bench(c: &mut Criterion) {
         .collect();
     c.bench_function("assess a 12-message conversation", |b| b.iter(|| black_box(d.assess(&conversation))));
     c.bench_function("compile the rules", |b| b.iter(|| black_box(detector())));
+    let packed = d.to_packed();
+    c.bench_function("load the packed rules", |b| b.iter(|| black_box(Detector::from_packed(&packed).expect("packed rules load"))));
 }
 
 /// The native engine for `bench/compare.mjs`; see the top of this file.
 fn serve(pack: &str) {
     use std::io::{BufRead, Write};
     let start = Instant::now();
-    let json = std::fs::read_to_string(pack).expect("pack file");
-    let set: extortion_guard::RuleSet = serde_json::from_str(&json).expect("a packed rule file");
-    let d = Detector::new(set).expect("rules compile").0;
+    let bytes = std::fs::read(pack).expect("pack file");
+    let d = Detector::from_packed(&bytes).expect("a packed rule file");
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     writeln!(out, "ready {}", start.elapsed().as_nanos()).unwrap();
@@ -133,7 +134,7 @@ fn main() {
         return matcher_costs(args.get(i + 1).expect("--matcher PACK.json"));
     }
     if let Some(i) = args.iter().position(|a| a == "--serve") {
-        return serve(args.get(i + 1).expect("--serve PACK.json"));
+        return serve(args.get(i + 1).expect("--serve PACK.bin"));
     }
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -10,10 +10,10 @@
 export const MAX_MESSAGES = 400;
 export const MAX_TEXT = 8000;
 
-// The window the policy uses (messages); more context than this is trimmed before the engine.
-export function windowSize(packJson) {
-  const p = packJson && (packJson.policy || packJson);
-  const n = p && p.window && Number(p.window.messages);
+// The window the policy uses (messages), as the detector reports it; more context than this is
+// trimmed before the engine.
+export function windowSize(detector) {
+  const n = Number(detector && detector.windowMessages);
   return Number.isFinite(n) && n > 0 ? Math.min(n, 100) : 12;
 }
 

@@ -19,10 +19,9 @@ function load() {
     engine = (async () => {
       const t0 = performance.now();
       await init({ module_or_path: api.runtime.getURL('engine/extortion_guard_bg.wasm') });
-      const packText = await (await fetch(api.runtime.getURL('engine/pack.json'))).text();
-      const det = await detectorWithCustomPacks(packText);
-      let win = 12;
-      try { win = windowSize(JSON.parse(packText)); } catch { /* default */ }
+      const pack = new Uint8Array(await (await fetch(api.runtime.getURL('engine/pack.bin'))).arrayBuffer());
+      const det = await detectorWithCustomPacks(pack);
+      const win = windowSize(det);
       stats.initMs = Math.round(performance.now() - t0);
       return { det, win };
     })();
@@ -34,14 +33,14 @@ function load() {
 // The built-in rules plus the user's custom packs. The options page stores a pack only after the
 // engine accepted it, so this fails only if a later engine rejects an old pack: then the built-in
 // rules keep working and the reason is kept for the options page to show.
-async function detectorWithCustomPacks(packText) {
+async function detectorWithCustomPacks(pack) {
   let packs = [];
   try { packs = (await api.storage.local.get('customPacks')).customPacks || []; } catch { /* none */ }
   stats.customPacks = packs.length;
   stats.customError = null;
   if (packs.length) {
     try {
-      const detector = Detector.withCustomPacks(packText, packs.map(({ name, text }) => ({ name, text })));
+      const detector = Detector.withCustomPacks(pack, packs.map(({ name, text }) => ({ name, text })));
       try { await api.storage.session?.remove('customPackError'); } catch { /* ignore */ }
       return detector;
     } catch (e) {
@@ -49,7 +48,7 @@ async function detectorWithCustomPacks(packText) {
       try { await api.storage.session?.set({ customPackError: stats.customError }); } catch { /* ignore */ }
     }
   }
-  return new Detector(packText);
+  return new Detector(pack);
 }
 
 api.storage.onChanged.addListener((changes, area) => {

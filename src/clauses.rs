@@ -8,12 +8,15 @@
 //! sentence within its word limit. The cost is linear in the message's words times the few
 //! phrases that start at each of them, whatever the number of rules.
 
+use crate::flat::{PairLists, WordTable};
 use crate::normalize::normalize;
 use crate::phrase::{self, Element, Phrase, Word};
 use crate::rules::{Rule, Vocab};
 use crate::tokens::{tokenize, Token};
-use regex::{Regex, RegexBuilder};
+use crate::matcher::Matcher;
 use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Words allowed between the first and the last phrase of a rule when it gives no `within`.
@@ -34,7 +37,7 @@ pub struct ClauseProblem {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Owner {
     Vocab(usize),
     Rule(usize),
@@ -70,28 +73,76 @@ pub fn default_stemmer(language: &str) -> &'static str {
     }
 }
 
-struct StemTable {
+/// A Snowball stemmer, packed as the name of its algorithm (the stemmer itself is code).
+struct Snowball {
+    algorithm: Algorithm,
     stemmer: Stemmer,
+}
+
+impl Snowball {
+    fn new(algorithm: Algorithm) -> Self {
+        Snowball { algorithm, stemmer: Stemmer::create(algorithm) }
+    }
+
+    fn stem<'a>(&self, word: &'a str) -> Cow<'a, str> {
+        self.stemmer.stem(word)
+    }
+}
+
+impl Serialize for Snowball {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.algorithm.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Snowball {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Algorithm::deserialize(d).map(Snowball::new)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StemTable {
+    stemmer: Snowball,
     /// Arabic stemming strips prefixes (ال, و, ب), so a word's first letters say nothing of its stem.
     keeps_start: bool,
     /// Only Arabic-script words are worth the Arabic stemmer, only others the Latin ones.
     arabic: bool,
-    stems: HashMap<String, Vec<u32>>,
+    stems: WordTable,
     /// The first characters of every stem (all of a shorter one): a word that starts with none
     /// of them is not stemmed at all.
-    heads: HashSet<String>,
+    heads: WordTable,
     /// How many: three, but two for Dutch, whose stemmer undoubles vowels (baan → ban).
     head_len: usize,
 }
 
-#[derive(Default)]
+/// Every word test of the rules: exact words, prefixes, stems per stemmer, numbers. Each test has
+/// an id; a message's word is looked up once for all the tests it passes.
+#[derive(Default, Serialize, Deserialize)]
 struct Lexicon {
+    exact: WordTable,
+    prefix: WordTable,
+    prefix_lens: Vec<usize>,
+    tables: Vec<StemTable>,
+    number: Option<u32>,
+}
+
+/// The lexicon while the rules compile: tests are added and given ids, then it is frozen.
+#[derive(Default)]
+struct LexiconBuilder {
     exact: HashMap<String, Vec<u32>>,
     prefix: HashMap<String, Vec<u32>>,
     prefix_lens: Vec<usize>,
-    tables: Vec<(String, StemTable)>,
+    tables: Vec<(String, StemBuilder)>,
     ids: HashMap<(u8, String, String), u32>,
     number: Option<u32>,
+}
+
+struct StemBuilder {
+    stemmer: Snowball,
+    stems: HashMap<String, Vec<u32>>,
+    heads: HashSet<String>,
+    head_len: usize,
 }
 
 fn head(s: &str, len: usize) -> String {
@@ -99,7 +150,7 @@ fn head(s: &str, len: usize) -> String {
 }
 
 /// Whether a word may have one of the stems whose heads are given.
-fn may_have_stem(heads: &HashSet<String>, len: usize, word: &str) -> bool {
+fn may_have_stem(heads: &WordTable, len: usize, word: &str) -> bool {
     // A stem of `len` or more characters has a head of `len` the word starts with; a shorter
     // stem is its own head. So every prefix of up to `len` characters is tried.
     let mut end = 0;
@@ -109,7 +160,7 @@ fn may_have_stem(heads: &HashSet<String>, len: usize, word: &str) -> bool {
     })
 }
 
-impl Lexicon {
+impl LexiconBuilder {
     fn id(&mut self, kind: u8, table: &str, key: &str) -> (u32, bool) {
         let next = self.ids.len() as u32;
         let mut new = false;
@@ -147,10 +198,8 @@ impl Lexicon {
         let table = match self.tables.iter().position(|(n, _)| n == stemmer) {
             Some(t) => t,
             None => {
-                let table = StemTable {
-                    stemmer: Stemmer::create(algorithm),
-                    keeps_start: stemmer != "arabic",
-                    arabic: stemmer == "arabic",
+                let table = StemBuilder {
+                    stemmer: Snowball::new(algorithm),
                     stems: HashMap::new(),
                     heads: HashSet::new(),
                     head_len: if stemmer == "dutch" { 2 } else { 3 },
@@ -178,6 +227,29 @@ impl Lexicon {
         id
     }
 
+    /// How many word tests there are (ids are 0..this).
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn freeze(self) -> Lexicon {
+        let tables = self
+            .tables
+            .into_iter()
+            .map(|(name, t)| StemTable {
+                keeps_start: name != "arabic",
+                arabic: name == "arabic",
+                stemmer: t.stemmer,
+                stems: WordTable::new(t.stems),
+                heads: WordTable::of_keys(t.heads),
+                head_len: t.head_len,
+            })
+            .collect();
+        Lexicon { exact: WordTable::new(self.exact), prefix: WordTable::new(self.prefix), prefix_lens: self.prefix_lens, tables, number: self.number }
+    }
+}
+
+impl Lexicon {
     /// Every word test one word passes, sorted.
     fn lookup(&self, word: &str) -> Vec<u32> {
         let mut ids = Vec::new();
@@ -195,7 +267,7 @@ impl Lexicon {
             }
         }
         let arabic = word.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c));
-        for (_, t) in &self.tables {
+        for t in &self.tables {
             if t.arabic != arabic || (t.keeps_start && !may_have_stem(&t.heads, t.head_len, word)) {
                 continue;
             }
@@ -214,7 +286,7 @@ impl Lexicon {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Elem {
     Word(Vec<u32>),
     Class(u32),
@@ -222,7 +294,7 @@ enum Elem {
     Gap(u8),
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Class {
     entries: Vec<Vec<Elem>>,
     /// Entries that start with another class: (entry, that class).
@@ -230,6 +302,7 @@ struct Class {
     deps: Vec<u32>,
 }
 
+#[derive(Serialize, Deserialize)]
 struct ClauseRule {
     rule: usize,
     all: Vec<u32>,
@@ -238,6 +311,9 @@ struct ClauseRule {
     within: u32,
 }
 
+/// Compiled once, then packed as it is (`extortion-guard pack`), so the extension loads it
+/// without compiling again.
+#[derive(Default, Serialize, Deserialize)]
 pub struct Clauses {
     lexicon: Lexicon,
     classes: Vec<Class>,
@@ -247,9 +323,13 @@ pub struct Clauses {
     starting_with: Vec<Vec<u32>>,
     /// Clause rules by the first class of their `all`.
     rules_by_first: HashMap<u32, Vec<u32>>,
-    /// Entries by the word test of their first element: (class, entry).
-    first_word: HashMap<u32, Vec<(u32, u32)>>,
-    regexes: Vec<(u32, Regex)>,
+    /// Entries by the word test (id) of their first element: (class, entry).
+    first_word: PairLists,
+    /// The `re:` phrases, matched as the rules' regex patterns are: each compiled when a message
+    /// first has its literals. For each, its class and whose it is.
+    #[serde(with = "crate::matcher::packed")]
+    regexes: Matcher,
+    regex_class: Vec<(u32, Owner)>,
     vocab_class: Vec<u32>,
     rules: Vec<ClauseRule>,
     rule_index: HashMap<usize, usize>,
@@ -273,10 +353,11 @@ impl Found {
 }
 
 struct Compiler<'a> {
-    lexicon: Lexicon,
+    lexicon: LexiconBuilder,
     classes: Vec<Class>,
     names: HashMap<String, u32>,
-    regexes: Vec<(u32, Regex)>,
+    /// `re:` phrases: their source, class and owner.
+    regexes: Vec<(String, u32, Owner)>,
     problems: Vec<ClauseProblem>,
     vocabs: &'a [Vocab],
 }
@@ -288,14 +369,7 @@ impl Compiler<'_> {
             Err(message) => return self.problems.push(ClauseProblem { owner, message }),
         };
         let elements = match parsed {
-            Phrase::Regex(re) => {
-                match RegexBuilder::new(&re).size_limit(crate::matcher::PATTERN_SIZE_LIMIT).dfa_size_limit(crate::matcher::PATTERN_DFA_LIMIT).build() {
-                    Ok(r) if r.is_match("") => self.problems.push(ClauseProblem { owner, message: format!("`re:{re}` matches the empty text") }),
-                    Ok(r) => self.regexes.push((class, r)),
-                    Err(e) => self.problems.push(ClauseProblem { owner, message: format!("`re:{re}` is not a valid regular expression: {e}") }),
-                }
-                return;
-            }
+            Phrase::Regex(re) => return self.regexes.push((re, class, owner)),
             Phrase::Elements(e) => e,
         };
         let mut out = Vec::new();
@@ -374,7 +448,7 @@ impl Compiler<'_> {
 
 impl Clauses {
     pub fn new(vocabs: &[Vocab], rules: &[Rule]) -> Result<Clauses, Vec<ClauseProblem>> {
-        let mut c = Compiler { lexicon: Lexicon::default(), classes: Vec::new(), names: HashMap::new(), regexes: Vec::new(), problems: Vec::new(), vocabs };
+        let mut c = Compiler { lexicon: LexiconBuilder::default(), classes: Vec::new(), names: HashMap::new(), regexes: Vec::new(), problems: Vec::new(), vocabs };
         let mut vocab_class = Vec::new();
         for (i, v) in vocabs.iter().enumerate() {
             let class = c.class();
@@ -427,15 +501,28 @@ impl Clauses {
                 Vec::new()
             }
         };
+        let sources: Vec<&str> = c.regexes.iter().map(|(re, _, _)| re.as_str()).collect();
+        let regexes = match Matcher::new(&sources) {
+            // A `re:` phrase with an upper-case letter can never match, as a pattern cannot: both are errors here.
+            Ok((m, warnings)) => {
+                c.problems.extend(warnings.into_iter().map(|p| ClauseProblem { owner: c.regexes[p.index].2, message: format!("`re:`: {}", p.message) }));
+                m
+            }
+            Err(errors) => {
+                c.problems.extend(errors.into_iter().map(|p| ClauseProblem { owner: c.regexes[p.index].2, message: format!("`re:`: {}", p.message) }));
+                Matcher::default()
+            }
+        };
         if !c.problems.is_empty() {
             return Err(c.problems);
         }
-        let mut first_word: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        let regex_class = c.regexes.iter().map(|&(_, class, owner)| (class, owner)).collect();
+        let mut first_word: Vec<Vec<(u32, u32)>> = vec![Vec::new(); c.lexicon.len()];
         for (ci, class) in c.classes.iter().enumerate() {
             for (ei, entry) in class.entries.iter().enumerate() {
                 if let Elem::Word(ids) = &entry[0] {
                     for &id in ids {
-                        first_word.entry(id).or_default().push((ci as u32, ei as u32));
+                        first_word[id as usize].push((ci as u32, ei as u32));
                     }
                 }
             }
@@ -456,7 +543,12 @@ impl Clauses {
         for (i, r) in clause_rules.iter().enumerate() {
             rules_by_first.entry(r.all[0]).or_default().push(i as u32);
         }
-        Ok(Clauses { lexicon: c.lexicon, classes: c.classes, rank, starting_with, rules_by_first, first_word, regexes: c.regexes, vocab_class, rules: clause_rules, rule_index })
+        Ok(Clauses { lexicon: c.lexicon.freeze(), classes: c.classes, rank, starting_with, rules_by_first, first_word: PairLists::new(&first_word), regexes, regex_class, vocab_class, rules: clause_rules, rule_index })
+    }
+
+    /// Compiles every `re:` phrase now, reporting those over the size limits (`rules check`).
+    pub fn compile_all(&self) -> Vec<ClauseProblem> {
+        self.regexes.compile_all().into_iter().map(|p| ClauseProblem { owner: self.regex_class[p.index].1, message: format!("`re:`: {}", p.message) }).collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -479,17 +571,18 @@ impl Clauses {
         let mut starts: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
         for (pos, ids) in words.iter().enumerate() {
             for id in ids.iter() {
-                for &(class, entry) in self.first_word.get(id).map(Vec::as_slice).unwrap_or(&[]) {
+                for (class, entry) in self.first_word.get(*id as usize) {
                     starts.entry(class).or_default().push((entry, pos as u32));
                 }
             }
         }
-        for (class, re) in &self.regexes {
-            for m in re.find_iter(text).take(MAX_OCCURRENCES) {
-                let first = found.tokens.partition_point(|t| t.end <= m.start());
-                let last = found.tokens.partition_point(|t| t.start < m.end());
+        for p in self.regexes.candidates(text) {
+            let class = self.regex_class[p].0;
+            for (start, end) in self.regexes.find_iter(p, text).take(MAX_OCCURRENCES) {
+                let first = found.tokens.partition_point(|t| t.end <= start);
+                let last = found.tokens.partition_point(|t| t.start < end);
                 if first < last {
-                    found.occurrences.entry(*class).or_default().push((first as u32, last as u32));
+                    found.occurrences.entry(class).or_default().push((first as u32, last as u32));
                 }
             }
         }

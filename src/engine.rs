@@ -8,8 +8,8 @@
 use crate::normalize::{normalize, Normalized};
 use crate::policy::{Level, Policy};
 use crate::rules::{Checked, Problem, Rule, RuleSet};
-use crate::matcher::Matcher;
-use crate::clauses::{Clauses, Owner};
+use crate::matcher::{Matcher, MatcherIndex};
+use crate::clauses::{ClauseProblem, Clauses, Owner};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -91,20 +91,67 @@ pub struct Detector {
     pattern_line: Vec<usize>,
 }
 
+/// What a packed detector starts with, so that a pack is never read by an engine it was not built
+/// for: the packed layout is the engine's own structures, and changes with them.
+const PACK_MAGIC: &[u8] = b"extortion-guard pack\0";
+const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/", "3");
+
+#[derive(Serialize)]
+struct PackedRef<'a> {
+    rules: &'a RuleSet,
+    matcher: MatcherIndex,
+    clauses: &'a Clauses,
+}
+
+#[derive(Deserialize)]
+struct Packed {
+    rules: RuleSet,
+    matcher: MatcherIndex,
+    clauses: Clauses,
+}
+
+/// A problem of a vocabulary or clause rule, with where it was written.
+fn clause_problem(rules: &RuleSet, p: ClauseProblem) -> Problem {
+    match p.owner {
+        Owner::Rule(i) => Problem::error(&rules.rules[i].file, rules.rules[i].line, Some(&rules.rules[i].id), p.message),
+        Owner::Vocab(i) => {
+            let v = &rules.vocabularies[i];
+            Problem::error(&v.file, v.line, None, format!("vocabulary `{}`: {}", v.name, p.message))
+        }
+    }
+}
+
+/// For each regex pattern of the rules, in order, the index of its rule and its line.
+fn pattern_owners(rules: &RuleSet) -> (Vec<usize>, Vec<usize>) {
+    let mut pattern_rule = Vec::new();
+    let mut pattern_line = Vec::new();
+    for (index, rule) in rules.rules.iter().enumerate() {
+        for k in 0..rule.patterns.len() {
+            pattern_rule.push(index);
+            pattern_line.push(rule.pattern_lines.get(k).copied().unwrap_or(rule.line));
+        }
+    }
+    (pattern_rule, pattern_line)
+}
+
 impl Detector {
     /// Compiles every pattern. Any pattern that does not compile, matches the empty string or is
     /// over the limits is an error naming its rule, file and line; nothing is silently dropped.
     pub fn new(rules: RuleSet) -> Checked<Detector> {
-        let mut sources = Vec::new();
-        let mut pattern_rule = Vec::new();
-        let mut pattern_line = Vec::new();
-        for (index, rule) in rules.rules.iter().enumerate() {
-            for (k, source) in rule.patterns.iter().enumerate() {
-                sources.push(source.as_str());
-                pattern_rule.push(index);
-                pattern_line.push(rule.pattern_lines.get(k).copied().unwrap_or(rule.line));
-            }
+        let clauses = Clauses::new(&rules.vocabularies, &rules.rules).map_err(|found| found.into_iter().map(|p| clause_problem(&rules, p)).collect::<Vec<_>>());
+        match (Self::with_clauses(rules, Clauses::default()), clauses) {
+            (Ok((detector, warnings)), Ok(clauses)) => Ok((Detector { clauses, ..detector }, warnings)),
+            (Err(errors), Err(more)) => Err(errors.into_iter().chain(more).collect()),
+            (Err(errors), _) => Err(errors),
+            (_, Err(more)) => Err(more),
         }
+    }
+
+    /// The detector around clauses already compiled: only the regex patterns are left to set up
+    /// (their prefilter; each pattern compiles when a message first needs it).
+    fn with_clauses(rules: RuleSet, clauses: Clauses) -> Checked<Detector> {
+        let sources: Vec<&str> = rules.rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+        let (pattern_rule, pattern_line) = pattern_owners(&rules);
         let to_problems = |found: Vec<crate::matcher::PatternProblem>| -> Vec<Problem> {
             found
                 .into_iter()
@@ -119,27 +166,44 @@ impl Detector {
                 })
                 .collect()
         };
-        let clauses = Clauses::new(&rules.vocabularies, &rules.rules).map_err(|found| {
-            found
-                .into_iter()
-                .map(|p| match p.owner {
-                    Owner::Rule(i) => Problem::error(&rules.rules[i].file, rules.rules[i].line, Some(&rules.rules[i].id), p.message),
-                    Owner::Vocab(i) => {
-                        let v = &rules.vocabularies[i];
-                        Problem::error(&v.file, v.line, None, format!("vocabulary `{}`: {}", v.name, p.message))
-                    }
-                })
-                .collect::<Vec<_>>()
-        });
-        match (Matcher::new(&sources), clauses) {
-            (Ok((matcher, warnings)), Ok(clauses)) => {
+        match Matcher::new(&sources) {
+            Ok((matcher, warnings)) => {
                 let warnings = to_problems(warnings);
                 Ok((Detector { rules, matcher, clauses, pattern_rule, pattern_line }, warnings))
             }
-            (Err(errors), Err(more)) => Err(to_problems(errors).into_iter().chain(more).collect()),
-            (Err(errors), _) => Err(to_problems(errors)),
-            (_, Err(more)) => Err(more),
+            Err(errors) => Err(to_problems(errors)),
         }
+    }
+
+    /// The compiled detector as bytes (`extortion-guard pack`): loading them skips compiling the
+    /// vocabularies and phrases, which is most of the work of `new`.
+    pub fn to_packed(&self) -> Vec<u8> {
+        let packed = PackedRef { rules: &self.rules, matcher: self.matcher.index(), clauses: &self.clauses };
+        let mut out = PACK_MAGIC.to_vec();
+        out.extend(postcard::to_stdvec(PACK_ENGINE).expect("a string packs"));
+        out.extend(postcard::to_stdvec(&packed).expect("a detector always packs"));
+        out
+    }
+
+    /// A detector from `to_packed` bytes, made by this same engine version.
+    pub fn from_packed(bytes: &[u8]) -> Result<Detector, String> {
+        let body = bytes.strip_prefix(PACK_MAGIC).ok_or("not a packed rule file (run `extortion-guard pack`)")?;
+        let (engine, body) = postcard::take_from_bytes::<String>(body).unwrap_or_default();
+        if engine != PACK_ENGINE {
+            return Err(format!("the rule pack was made by engine {engine:?}, this is {PACK_ENGINE:?}: pack the rules again"));
+        }
+        let packed: Packed = postcard::from_bytes(body).map_err(|e| format!("the rule pack is damaged: {e}"))?;
+        let matcher = Matcher::from_index(packed.matcher).map_err(|e| format!("the rule pack is damaged: {e}"))?;
+        let (pattern_rule, pattern_line) = pattern_owners(&packed.rules);
+        if pattern_rule.len() != matcher.len() {
+            return Err("the rule pack is damaged: its patterns do not fit its rules".into());
+        }
+        Ok(Detector { rules: packed.rules, matcher, clauses: packed.clauses, pattern_rule, pattern_line })
+    }
+
+    /// The rule set, given back (to add custom packs to it and compile again).
+    pub fn into_rules(self) -> RuleSet {
+        self.rules
     }
 
     /// Compiles every pattern now (scanning compiles each one the first time it is needed) and
@@ -152,6 +216,7 @@ impl Detector {
                 let rule = &self.rules.rules[self.pattern_rule[p.index]];
                 Problem::error(&rule.file, self.pattern_line[p.index], Some(&rule.id), p.message)
             })
+            .chain(self.clauses.compile_all().into_iter().map(|p| clause_problem(&self.rules, p)))
             .collect()
     }
 

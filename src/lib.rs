@@ -9,6 +9,7 @@ pub mod check;
 pub mod clauses;
 pub mod engine;
 pub mod eval;
+pub mod flat;
 pub mod matcher;
 pub mod normalize;
 pub mod phrase;

@@ -51,7 +51,8 @@ enum Command {
         #[arg(required = true)]
         corpus: Vec<PathBuf>,
     },
-    /// Write the single rule file (JSON) the extension loads.
+    /// Write the compiled rule file the extension loads (pack.bin), or, for a `.json` output, the
+    /// rule set as JSON (for tools).
     Pack {
         path: Option<PathBuf>,
         #[arg(short = 'o', long)]
@@ -172,12 +173,20 @@ fn pack(path: Option<PathBuf>, output: PathBuf) -> Result<ExitCode, String> {
         v.examples.clear();
         v.counterexamples.clear();
     }
-    let json = serde_json::to_string(&rules).map_err(|e| e.to_string())?;
+    let count = rules.rules.len();
+    // `.json` is the rule set for tools (the benchmark's JS peer); anything else the compiled
+    // detector the extension loads.
+    let bytes = if output.extension().is_some_and(|e| e == "json") {
+        serde_json::to_string(&rules).map_err(|e| e.to_string())?.into_bytes()
+    } else {
+        let (packed, _) = Detector::new(rules).map_err(|p| format!("the rules without their examples do not compile: {}", p[0]))?;
+        packed.to_packed()
+    };
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::write(&output, json).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-    println!("wrote {} ({} rules)", output.display(), rules.rules.len());
+    std::fs::write(&output, bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    println!("wrote {} ({count} rules)", output.display());
     Ok(ExitCode::SUCCESS)
 }
 

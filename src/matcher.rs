@@ -24,6 +24,7 @@ use regex_automata::meta::{self, Cache, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Input, PatternSet};
 use regex_syntax::hir::{Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -139,14 +140,46 @@ impl Pattern {
 pub struct Matcher {
     patterns: Vec<Pattern>,
     prefilter: AhoCorasick,
+    literals: Vec<Vec<u8>>,
     /// For each prefilter literal, the patterns that need it.
     literal_patterns: Vec<Vec<u32>>,
     /// Patterns without a usable literal, which run on every message.
     always: Vec<u32>,
-    always_ascii: Compiled,
-    /// Built the first time a message is not ASCII.
+    /// Built the first time a message needs them.
+    always_ascii: OnceLock<Compiled>,
     always_unicode: OnceLock<Compiled>,
     budget: Budget,
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher::from_index(MatcherIndex::default()).expect("no patterns index")
+    }
+}
+
+/// `#[serde(with = "crate::matcher::packed")]`: a matcher packed as its index.
+pub mod packed {
+    use super::{Matcher, MatcherIndex};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &Matcher, s: S) -> Result<S::Ok, S::Error> {
+        m.index().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Matcher, D::Error> {
+        Matcher::from_index(MatcherIndex::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What `Matcher::new` learns by parsing the patterns: their two forms and the literals that
+/// select them. Packed with the rules, so that a matcher loads without parsing anything.
+#[derive(Default, Serialize, Deserialize)]
+pub struct MatcherIndex {
+    /// Each pattern as written and in its ASCII form.
+    sources: Vec<(String, String)>,
+    literals: Vec<Vec<u8>>,
+    literal_patterns: Vec<Vec<u32>>,
+    always: Vec<u32>,
 }
 
 /// What is wrong with one pattern: its index and a message for people.
@@ -198,25 +231,61 @@ impl Matcher {
         if problems.iter().any(|p| p.error) {
             return Err(problems);
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-            .map_err(|e| vec![PatternProblem { index: 0, message: format!("cannot index the patterns' literals: {e}"), error: true }])?;
-        let always_ascii = match build_set(&patterns, &always, true) {
-            Ok(set) => set,
-            Err(e) => {
-                return Err(vec![PatternProblem { index: always.first().copied().unwrap_or(0) as usize, message: format!("the patterns without a literal are too large together: {e}"), error: true }]);
+        let sources = patterns.into_iter().map(|p| (p.unicode_source, p.ascii_source)).collect();
+        let index = MatcherIndex { sources, literals, literal_patterns, always };
+        let matcher = Matcher::from_index(index).map_err(|message| vec![PatternProblem { index: 0, message, error: true }])?;
+        if !matcher.always.is_empty() {
+            match build_set(&matcher.patterns, &matcher.always, true) {
+                Ok(set) => drop(matcher.always_ascii.set(set)),
+                Err(e) => {
+                    return Err(vec![PatternProblem { index: matcher.always[0] as usize, message: format!("the patterns without a literal are too large together: {e}"), error: true }]);
+                }
             }
-        };
-        let matcher = Matcher { patterns, prefilter, literal_patterns, always, always_ascii, always_unicode: OnceLock::new(), budget: Budget::default() };
+        }
         Ok((matcher, problems))
+    }
+
+    /// A matcher from what `new` learnt (`index`); patterns compile when first needed.
+    pub fn from_index(index: MatcherIndex) -> Result<Matcher, String> {
+        let prefilter = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&index.literals).map_err(|e| format!("cannot index the patterns' literals: {e}"))?;
+        let patterns = index.sources.into_iter().map(|(unicode_source, ascii_source)| Pattern { unicode_source, ascii_source, unicode: Form::default(), ascii: Form::default() }).collect();
+        let matcher = Matcher {
+            patterns,
+            prefilter,
+            literals: index.literals,
+            literal_patterns: index.literal_patterns,
+            always: index.always,
+            always_ascii: OnceLock::new(),
+            always_unicode: OnceLock::new(),
+            budget: Budget::default(),
+        };
+        let bad = matcher.literal_patterns.iter().flatten().chain(&matcher.always).any(|&p| p as usize >= matcher.patterns.len());
+        if bad || matcher.literal_patterns.len() != matcher.literals.len() {
+            return Err("the patterns' index does not fit the patterns".into());
+        }
+        Ok(matcher)
+    }
+
+    /// What `from_index` needs to build this matcher again.
+    pub fn index(&self) -> MatcherIndex {
+        MatcherIndex {
+            sources: self.patterns.iter().map(|p| (p.unicode_source.clone(), p.ascii_source.clone())).collect(),
+            literals: self.literals.clone(),
+            literal_patterns: self.literal_patterns.clone(),
+            always: self.always.clone(),
+        }
+    }
+
+    fn always_ascii(&self) -> &Compiled {
+        // `new` compiled it, so it compiles; a pack is made by `new`.
+        self.always_ascii.get_or_init(|| build_set(&self.patterns, &self.always, true).expect("the patterns without a literal compiled when the rules did"))
     }
 
     fn always_unicode(&self) -> &Compiled {
         self.always_unicode.get_or_init(|| {
             // The ASCII form compiled, so this one does unless it is over the (larger) set limit:
             // then the ASCII form stands in for it, which only misses matches around non-ASCII words.
-            build_set(&self.patterns, &self.always, false).or_else(|_| build_set(&self.patterns, &self.always, true)).expect("the ASCII set compiled before")
+            build_set(&self.patterns, &self.always, false).unwrap_or_else(|_| build_set(&self.patterns, &self.always, true).expect("the patterns without a literal compiled when the rules did"))
         })
     }
 
@@ -262,9 +331,9 @@ impl Matcher {
 
     /// Drops every search cache; each is rebuilt empty on its pattern's next search.
     fn drop_caches(&self) {
-        let mut freed = self.always_ascii.drop_cache();
-        if let Some(u) = self.always_unicode.get() {
-            freed += u.drop_cache();
+        let mut freed = 0;
+        for set in [self.always_ascii.get(), self.always_unicode.get()].into_iter().flatten() {
+            freed += set.drop_cache();
         }
         for p in &self.patterns {
             for form in [&p.ascii, &p.unicode] {
@@ -278,7 +347,7 @@ impl Matcher {
 
     /// Bytes held by compiled patterns and by search caches (as last counted).
     pub fn memory_usage(&self) -> (usize, usize) {
-        (self.budget.compiled.load(Ordering::Relaxed) + self.always_ascii.bytes + self.always_unicode.get().map_or(0, |c| c.bytes), self.budget.caches.load(Ordering::Relaxed))
+        (self.budget.compiled.load(Ordering::Relaxed) + self.always_ascii.get().map_or(0, |c| c.bytes) + self.always_unicode.get().map_or(0, |c| c.bytes), self.budget.caches.load(Ordering::Relaxed))
     }
 
     /// Compiles every pattern in both forms, reporting those over the size limits. The compiled
@@ -310,7 +379,7 @@ impl Matcher {
             }
         }
         if !self.always.is_empty() {
-            let always = if ascii { &self.always_ascii } else { self.always_unicode() };
+            let always = if ascii { self.always_ascii() } else { self.always_unicode() };
             let mut set = PatternSet::new(self.always.len());
             always.with_cache(&self.budget, |re, cache| re.which_overlapping_matches_with(cache, &Input::new(text), &mut set));
             for k in set.iter() {

@@ -31,9 +31,9 @@ pub struct Vocab {
     #[serde(default)]
     pub description: String,
     pub words: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub examples: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub counterexamples: Vec<String>,
     pub file: String,
     pub line: usize,
@@ -62,13 +62,13 @@ pub struct Rule {
     #[serde(default)]
     pub stemmer: String,
     /// Phrases that must all occur in one sentence (see rules/README.md).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub all: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub any: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub unless: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub within: Option<u32>,
     #[serde(default)]
     pub must_match: Vec<String>,
@@ -82,9 +82,9 @@ pub struct Rule {
     #[serde(default)]
     pub pattern_lines: Vec<usize>,
     /// Lines of the examples, for `rules check`; not packed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub example_lines: Vec<usize>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub counterexample_lines: Vec<usize>,
 }
 

@@ -27,8 +27,13 @@ fn problems_text(problems: &[Problem]) -> String {
     problems.iter().filter(|p| p.is_error()).map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
 }
 
-fn parse_rule_set(pack_json: &str) -> Result<RuleSet, JsError> {
-    serde_json::from_str(pack_json).map_err(|e| JsError::new(&format!("not a packed rule file: {e}")))
+fn unpack(pack: &[u8]) -> Result<engine::Detector, JsError> {
+    engine::Detector::from_packed(pack).map_err(|e| JsError::new(&e))
+}
+
+/// The packed rules as a rule set, to compile again with custom packs.
+fn unpack_rule_set(pack: &[u8]) -> Result<RuleSet, JsError> {
+    unpack(pack).map(engine::Detector::into_rules)
 }
 
 /// A byte offset in `text` as a UTF-16 offset.
@@ -63,19 +68,18 @@ struct RuleInfo<'a> {
 
 #[wasm_bindgen]
 impl Detector {
-    /// Builds the detector from the packed rule file (`extortion-guard pack`).
+    /// Loads the detector from the packed rule file (`extortion-guard pack`, the bytes of
+    /// pack.bin): already compiled, so this is quick.
     #[wasm_bindgen(constructor)]
-    pub fn new(pack_json: &str) -> Result<Detector, JsError> {
-        let set = parse_rule_set(pack_json)?;
-        let (inner, _) = engine::Detector::new(set).map_err(|p| JsError::new(&problems_text(&p)))?;
-        Ok(Detector { inner })
+    pub fn new(pack: &[u8]) -> Result<Detector, JsError> {
+        Ok(Detector { inner: unpack(pack)? })
     }
 
     /// Builds a detector from the packed rules plus custom packs: `[{name, text}]` TOML files.
     /// Throws with every problem (file, line, rule) when a custom pack is broken.
     #[wasm_bindgen(js_name = withCustomPacks)]
-    pub fn with_custom_packs(pack_json: &str, packs: JsValue) -> Result<Detector, JsError> {
-        let set = parse_rule_set(pack_json)?;
+    pub fn with_custom_packs(pack: &[u8], packs: JsValue) -> Result<Detector, JsError> {
+        let set = unpack_rule_set(pack)?;
         let packs = custom_packs(packs)?;
         let (set, _) = set.with_packs(&packs).map_err(|p| JsError::new(&problems_text(&p)))?;
         let (inner, _) = engine::Detector::new(set).map_err(|p| JsError::new(&problems_text(&p)))?;
@@ -84,8 +88,8 @@ impl Detector {
 
     /// Checks a custom pack the way `extortion-guard rules check` does, against the packed rules
     /// (so ids must not collide with them): `{ok, problems: [{file, line, rule, severity, message}]}`.
-    pub fn check(pack_json: &str, file_name: &str, toml_text: &str) -> Result<JsValue, JsError> {
-        let set = parse_rule_set(pack_json)?;
+    pub fn check(pack: &[u8], file_name: &str, toml_text: &str) -> Result<JsValue, JsError> {
+        let set = unpack_rule_set(pack)?;
         let builtin = set.rules.len();
         let mut problems = Vec::new();
         match set.with_packs(&[(file_name.to_string(), toml_text.to_string())]) {
@@ -163,6 +167,12 @@ impl Detector {
     #[wasm_bindgen(js_name = categoryLabel)]
     pub fn category_label(&self, category: &str) -> String {
         self.inner.policy().categories.get(category).map(|c| c.label.clone()).unwrap_or_else(|| category.to_string())
+    }
+
+    /// How many recent incoming messages of a conversation the policy judges together.
+    #[wasm_bindgen(getter, js_name = windowMessages)]
+    pub fn window_messages(&self) -> usize {
+        self.inner.policy().window.messages
     }
 
     #[wasm_bindgen(getter, js_name = warnFrom)]

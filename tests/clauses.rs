@@ -91,6 +91,30 @@ fn broken_vocabularies_and_phrases_are_named() {
 }
 
 #[test]
+fn a_regex_phrase_is_matched_like_a_pattern_and_checked_like_one() {
+    let base = "[pack]\nname = \"x\"\nlanguages = [\"en\"]\n";
+    let rule = |all: &str, example: &str| format!("{base}[[rule]]\nid = \"x.demand.t\"\ncategory = \"demand\"\nweight = 5\ndescription = \"d\"\nsource = \"s\"\nall = [{all}]\nmust_match = [\"{example}\"]\nmust_not_match = [\"pay me back\"]\n");
+    for (all, wrong) in [(r#""re:(unclosed""#, "does not compile"), (r#""re:\\d*""#, "empty string"), (r#""re:Pay""#, "upper-case"), (r#""re:zorb\\s+\\w{400}""#, "too large")] {
+        let problems = problems_of(&rule(&format!("{all}, \"pay\""), "pay"));
+        assert!(problems.iter().any(|p| p.contains("custom.toml") && p.contains("x.demand.t") && p.contains(wrong)), "{all}: {problems:?}");
+    }
+    let good = rule(r#""pay", "re:\\b\\d+ ?k\\b""#, "pay 500k now");
+    assert!(problems_of(&good).iter().all(|p| !p.contains("error")), "{:?}", problems_of(&good));
+    let policy = std::fs::read_to_string(common::repo_path("tests/packs/vocab/policy.toml")).unwrap();
+    let (set, _) = build("policy.toml", &policy, &[("custom.toml".to_string(), good)]).unwrap();
+    let (d, _) = extortion_guard::Detector::new(set).unwrap();
+    for d in [extortion_guard::Detector::from_packed(&d.to_packed()).unwrap(), d] {
+        let text = "PAY 500k now";
+        let hits: Vec<&str> = d.scan(text).hits.iter().map(|h| &text[h.start..h.end]).collect();
+        assert_eq!(hits, ["PAY", "500k"], "ASCII text");
+        assert!(d.scan("pay me back").hits.is_empty());
+        assert!(d.scan("pay 500 now").hits.is_empty());
+        // Non-ASCII text runs the phrase as written (Unicode `\b`, `\d`).
+        assert!(!d.scan("pay ١٠ k né").hits.is_empty());
+    }
+}
+
+#[test]
 fn assess_each_judges_every_message_as_assess_would() {
     let d = vocab();
     let texts = ["hey", "Fine im exposing", "Ur pics", "lol ok", "i will send ur vids to your parents", "bye"];

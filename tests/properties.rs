@@ -5,22 +5,7 @@
 #[path = "props/mod.rs"]
 mod props;
 
-use std::path::Path;
-use std::sync::OnceLock;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn mini() -> &'static extortion_guard::Detector {
-    static D: OnceLock<extortion_guard::Detector> = OnceLock::new();
-    D.get_or_init(|| props::detector(root(), "tests/packs/mini"))
-}
-
-fn shipped() -> &'static extortion_guard::Detector {
-    static D: OnceLock<extortion_guard::Detector> = OnceLock::new();
-    D.get_or_init(|| props::detector(root(), "rules"))
-}
+use props::{mini, root, shipped};
 
 /// Every saved input of one target, by file name.
 fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -49,7 +34,11 @@ fn fuzz_regressions_normalize() {
 
 #[test]
 fn fuzz_regressions_scan() {
-    replay("scan", |data| props::check_message(mini(), &String::from_utf8_lossy(data)));
+    replay("scan", |data| {
+        let text = String::from_utf8_lossy(data);
+        props::check_message(mini(), &text);
+        props::check_packed(&text);
+    });
 }
 
 #[test]
@@ -64,8 +53,8 @@ fn fuzz_regressions_jsonl() {
 
 #[test]
 fn fuzz_regressions_pack() {
-    let policy = props::policy_text(root());
-    replay("pack", |data| props::check_pack(&policy, &String::from_utf8_lossy(data)));
+    let policy = props::policy();
+    replay("pack", |data| props::check_pack(policy, &String::from_utf8_lossy(data)));
 }
 
 /// A small deterministic generator (xorshift): the same cases on every run, no dependency.
@@ -108,6 +97,7 @@ fn generated_messages_keep_their_properties() {
         let message = g.message();
         let d = if case % 4 == 0 { shipped() } else { mini() };
         props::check_message(d, &message);
+        props::check_packed(&message);
     }
 }
 
@@ -144,7 +134,7 @@ fn generated_jsonl_streams_keep_their_properties() {
 
 #[test]
 fn generated_packs_keep_their_properties() {
-    let policy = props::policy_text(root());
+    let policy = props::policy();
     let mut g = Gen(0x8CB9_2BA7_2F3D_8DD7);
     const FIELDS: &[&str] = &[
         "id = \"x.threat.a\"", "id = 5", "category = \"threat\"", "category = \"sorcery\"", "weight = 3", "weight = \"six\"", "weight = 99",
@@ -159,7 +149,7 @@ fn generated_packs_keep_their_properties() {
             text += FIELDS[g.below(FIELDS.len())];
             text += "\n";
         }
-        props::check_pack(&policy, &text);
+        props::check_pack(policy, &text);
     }
 }
 

@@ -3,10 +3,10 @@
 // background, with the same custom packs: the playground's verdicts are the warnings' verdicts.
 import init, { Detector } from '../engine/extortion_guard.js';
 
-let PACK = '';
+let PACK = null;
 const ready = (async () => {
   await init({ module_or_path: new URL('../engine/extortion_guard_bg.wasm', import.meta.url) });
-  PACK = await (await fetch(new URL('../engine/pack.json', import.meta.url))).text();
+  PACK = new Uint8Array(await (await fetch(new URL('../engine/pack.bin', import.meta.url))).arrayBuffer());
 })();
 
 // Detectors by their custom packs (building one is the slow part; typing messages reuses it).

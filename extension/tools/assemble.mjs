@@ -97,7 +97,7 @@ function build(target) {
   writeFileSync(join(dir, 'content', 'data.js'), dataJs());
   mkdirSync(join(dir, 'engine'), { recursive: true });
   for (const f of ['extortion_guard.js', 'extortion_guard_bg.wasm']) copyFileSync(join(engineDir, f), join(dir, 'engine', f));
-  copyFileSync(packFile, join(dir, 'engine', 'pack.json'));
+  copyFileSync(packFile, join(dir, 'engine', 'pack.bin'));
   zipDir(dir, join(out, `extortion-guard-${target}.zip`));
   console.log(`assembled ${relative(process.cwd(), dir) || dir} and extortion-guard-${target}.zip`);
 }

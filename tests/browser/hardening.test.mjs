@@ -192,7 +192,7 @@ test('a page script cannot message the extension, fetch its files, or read its v
     try { await new Promise((res, rej) => { chrome.runtime.sendMessage(id, { type: 'assess', messages: [{ text: 'x' }], evaluate: [0] }, res); setTimeout(rej, 500); }); out.sent = 'answered'; } catch (e) { out.sent = `refused: ${String(e && e.message || e).slice(0, 80)}`; }
     try { chrome.runtime.connect(id); out.connect = 'connected'; } catch (e) { out.connect = 'refused'; }
     try { await fetch(`chrome-extension://${id}/manifest.json`); out.fetch = 'read'; } catch { out.fetch = 'refused'; }
-    try { await fetch(`chrome-extension://${id}/engine/pack.json`); out.fetchPack = 'read'; } catch { out.fetchPack = 'refused'; }
+    try { await fetch(`chrome-extension://${id}/engine/pack.bin`); out.fetchPack = 'read'; } catch { out.fetchPack = 'refused'; }
     // What a page might try against a content script: window messages in the shapes it uses.
     for (const type of ['assess', 'eg-status', 'open-help', 'protect-tab']) window.postMessage({ type, messages: [{ text: 'x' }], evaluate: [0], tabId: 1 }, '*');
     return out;

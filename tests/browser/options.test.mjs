@@ -39,7 +39,7 @@ async function chat(id) {
 async function engineCheck(name, text) {
   const m = await import(join(EXT, 'engine/extortion_guard.js'));
   await m.default({ module_or_path: readFileSync(join(EXT, 'engine/extortion_guard_bg.wasm')) });
-  return m.Detector.check(readFileSync(join(EXT, 'engine/pack.json'), 'utf8'), name, text);
+  return m.Detector.check(readFileSync(join(EXT, 'engine/pack.bin')), name, text);
 }
 // Waits for the playground; on a timeout, says what it shows.
 async function playWait(fn, what) {

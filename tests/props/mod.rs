@@ -8,18 +8,43 @@ use extortion_guard::rules::{build, parse_pack, RuleSet};
 use extortion_guard::stream::{scan_jsonl, Stream};
 use extortion_guard::{Detector, Message};
 use std::path::Path;
+use std::sync::OnceLock;
 
-/// The rules of a folder of the repository at `root`: the fuzz targets use the small test pack
-/// (tests/packs/mini), which scans fast enough for millions of runs and still has Unicode, \\b and
-/// multi-pattern rules, spans that cross normalised text and conversation combos.
-pub fn detector(root: &Path, rules: &str) -> Detector {
-    let (set, _) = extortion_guard::rules::load_path(&root.join(rules)).unwrap_or_else(|p| panic!("rules: {p:#?}"));
+/// The repository: the tests are built in it, the fuzz targets in its `fuzz/` folder.
+pub fn root() -> &'static Path {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if manifest.ends_with("fuzz") { manifest.parent().expect("fuzz/ is in the repository") } else { manifest }
+}
+
+fn load(rules: &str) -> Detector {
+    let (set, _) = extortion_guard::rules::load_path(&root().join(rules)).unwrap_or_else(|p| panic!("rules: {p:#?}"));
     Detector::new(set).unwrap_or_else(|p| panic!("rules: {p:#?}")).0
 }
 
+/// The small test pack (tests/packs/mini), which the fuzz targets use: it scans fast enough for
+/// millions of runs and still has Unicode, \\b and multi-pattern rules, spans that cross
+/// normalised text and conversation combos.
+pub fn mini() -> &'static Detector {
+    static D: OnceLock<Detector> = OnceLock::new();
+    D.get_or_init(|| load("tests/packs/mini"))
+}
+
+/// The same rules loaded from their packed form (`Detector::to_packed`), as the extension loads them.
+pub fn mini_packed() -> &'static Detector {
+    static D: OnceLock<Detector> = OnceLock::new();
+    D.get_or_init(|| Detector::from_packed(&mini().to_packed()).expect("the mini pack loads from its packed form"))
+}
+
+/// The shipped rules (rules/).
+pub fn shipped() -> &'static Detector {
+    static D: OnceLock<Detector> = OnceLock::new();
+    D.get_or_init(|| load("rules"))
+}
+
 /// The policy every fuzzed pack is built against.
-pub fn policy_text(root: &Path) -> String {
-    std::fs::read_to_string(root.join("rules/policy.toml")).expect("rules/policy.toml")
+pub fn policy() -> &'static str {
+    static P: OnceLock<String> = OnceLock::new();
+    P.get_or_init(|| std::fs::read_to_string(root().join("rules/policy.toml")).expect("rules/policy.toml"))
 }
 
 /// Normalisation maps every piece of its text back onto whole characters of the original, in
@@ -31,6 +56,11 @@ pub fn check_message(d: &Detector, text: &str) {
     let again = d.scan(text);
     assert_eq!(first, again, "two scans of {text:?} disagree");
     check_hits(text, &first.hits);
+}
+
+/// The packed detector judges every message exactly as the compiled one.
+pub fn check_packed(text: &str) {
+    assert_eq!(mini().scan(text), mini_packed().scan(text), "compiled and packed rules disagree on {text:?}");
 }
 
 /// Normalisation alone: every character of the normalised text maps back onto whole characters

@@ -9,20 +9,22 @@ import { assessBatch, cleanRequest, windowSize, decide } from '../../extension/a
 
 const ENGINE = fileURLToPath(new URL('../../dist/chrome/engine/', import.meta.url));
 const { default: init, Detector } = await import(join(ENGINE, 'extortion_guard.js'));
-const PACK = readFileSync(join(ENGINE, 'pack.json'), 'utf8');
+const PACK = readFileSync(join(ENGINE, 'pack.bin'));
 let det; let win;
 before(async () => {
   await init({ module_or_path: readFileSync(join(ENGINE, 'extortion_guard_bg.wasm')) });
   det = new Detector(PACK);
-  win = windowSize(JSON.parse(PACK));
+  win = windowSize(det);
 });
 
 const msgs = (...texts) => texts.map((text) => ({ text }));
 
 test('the window size comes from the pack policy', () => {
   assert.ok(win >= 3 && win <= 100, String(win));
+  assert.equal(win, det.windowMessages);
   assert.equal(windowSize({}), 12);
-  assert.equal(windowSize({ policy: { window: { messages: 7 } } }), 7);
+  assert.equal(windowSize({ windowMessages: 7 }), 7);
+  assert.equal(windowSize({ windowMessages: 1e9 }), 100);
 });
 
 test('a single threatening message warns beside itself, with labels and phrases', () => {

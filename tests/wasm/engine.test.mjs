@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const ENGINE = fileURLToPath(new URL('../../dist/chrome/engine/', import.meta.url));
 const { default: init, Detector } = await import(join(ENGINE, 'extortion_guard.js'));
-const PACK = readFileSync(join(ENGINE, 'pack.json'), 'utf8');
+const PACK = readFileSync(join(ENGINE, 'pack.bin'));
 
 const THREAT = 'I have your nudes. Pay me $500 in bitcoin or I will send them to all your friends and family. You have 24 hours.';
 const BENIGN = [

@@ -1,0 +1,174 @@
+//! Lookup tables laid out as a few flat arrays, for the packed rule file.
+//!
+//! A compiled rule set holds thousands of words and lists of ids. As hash maps of strings and
+//! vectors they cost one allocation, one hash and one varint loop per entry to load, which in a
+//! freshly started WebAssembly instance is most of a cold start. Here each table is four arrays
+//! (sorted keys end to end, their ends, value ends, values), read by binary search, and packed
+//! as a handful of byte strings, so loading one is a few copies.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::HashMap;
+
+/// Words (sorted) and the ids each one has.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct WordTable {
+    text: String,
+    key_ends: U32s,
+    value_ends: U32s,
+    values: U32s,
+}
+
+impl WordTable {
+    pub fn new(map: HashMap<String, Vec<u32>>) -> Self {
+        let mut entries: Vec<(String, Vec<u32>)> = map.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut t = WordTable::default();
+        for (key, values) in entries {
+            t.text.push_str(&key);
+            t.key_ends.0.push(t.text.len() as u32);
+            t.values.0.extend(values);
+            t.value_ends.0.push(t.values.0.len() as u32);
+        }
+        t
+    }
+
+    /// Keys only (a set).
+    pub fn of_keys(keys: impl IntoIterator<Item = String>) -> Self {
+        Self::new(keys.into_iter().map(|k| (k, Vec::new())).collect())
+    }
+
+    fn key(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.key_ends.0[i - 1] as usize };
+        &self.text[start..self.key_ends.0[i] as usize]
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.key_ends.0.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.key(mid).cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    pub fn get(&self, key: &str) -> Option<&[u32]> {
+        self.find(key).map(|i| {
+            let start = if i == 0 { 0 } else { self.value_ends.0[i - 1] as usize };
+            &self.values.0[start..self.value_ends.0[i] as usize]
+        })
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.find(key).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.key_ends.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.key_ends.0.is_empty()
+    }
+}
+
+/// For each index 0..n, a list of `u32` pairs.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PairLists {
+    ends: U32s,
+    items: U32s,
+}
+
+impl PairLists {
+    /// `lists[i]` becomes the list of index `i`.
+    pub fn new(lists: &[Vec<(u32, u32)>]) -> Self {
+        let mut p = PairLists::default();
+        for list in lists {
+            for &(a, b) in list {
+                p.items.0.extend([a, b]);
+            }
+            p.ends.0.push(p.items.0.len() as u32);
+        }
+        p
+    }
+
+    pub fn get(&self, i: usize) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let range = match self.ends.0.get(i) {
+            Some(&end) => (if i == 0 { 0 } else { self.ends.0[i - 1] as usize })..end as usize,
+            None => 0..0,
+        };
+        self.items.0[range].chunks_exact(2).map(|p| (p[0], p[1]))
+    }
+}
+
+/// A `Vec<u32>` packed as one little-endian byte string rather than a varint per number.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct U32s(pub Vec<u32>);
+
+impl Serialize for U32s {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = self.0.iter().flat_map(|n| n.to_le_bytes()).collect();
+        s.serialize_bytes(&bytes)
+    }
+}
+
+impl<'de> Deserialize<'de> for U32s {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = U32s;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a byte string of little-endian u32s")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<U32s, E> {
+                if b.len() % 4 != 0 {
+                    return Err(E::custom(format!("{} bytes is not a whole number of u32s", b.len())));
+                }
+                Ok(U32s(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()))
+            }
+        }
+        d.deserialize_bytes(Bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_table_finds_every_key_and_nothing_else() {
+        let map: HashMap<String, Vec<u32>> = [("send", vec![3, 9]), ("nudes", vec![1]), ("", vec![7]), ("é", vec![])]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let t = WordTable::new(map.clone());
+        for (k, v) in &map {
+            assert_eq!(t.get(k), Some(v.as_slice()), "{k:?}");
+        }
+        assert_eq!(t.get("sen"), None);
+        assert_eq!(t.get("sends"), None);
+        assert_eq!(t.len(), 4);
+        let packed = postcard::to_stdvec(&t).unwrap();
+        let back: WordTable = postcard::from_bytes(&packed).unwrap();
+        assert_eq!(back.get("send"), Some(&[3, 9][..]));
+        assert!(WordTable::default().get("x").is_none());
+    }
+
+    #[test]
+    fn pair_lists_keep_each_list() {
+        let p = PairLists::new(&[vec![(1, 2)], vec![], vec![(3, 4), (5, 6)]]);
+        assert_eq!(p.get(0).collect::<Vec<_>>(), [(1, 2)]);
+        assert_eq!(p.get(1).count(), 0);
+        assert_eq!(p.get(2).collect::<Vec<_>>(), [(3, 4), (5, 6)]);
+        assert_eq!(p.get(99).count(), 0);
+    }
+
+    #[test]
+    fn u32s_refuse_a_partial_number() {
+        assert!(postcard::from_bytes::<U32s>(&[3, 1, 2, 3]).is_err());
+        assert_eq!(postcard::from_bytes::<U32s>(&postcard::to_stdvec(&U32s(vec![0, u32::MAX, 7])).unwrap()).unwrap(), U32s(vec![0, u32::MAX, 7]));
+    }
+}

@@ -1,0 +1,65 @@
+//! The packed rule file (`extortion-guard pack`, pack.bin): the extension loads the compiled
+//! detector from it instead of compiling the rules on every service-worker wake, so it must judge
+//! exactly as the compiled rules do, and refuse, with a clear reason, bytes it cannot trust.
+
+mod common;
+
+use extortion_guard::{Detector, Message};
+
+fn corpus_texts() -> Vec<String> {
+    let mut texts = Vec::new();
+    for file in ["tests/corpus/threats.jsonl", "tests/corpus/hard_negatives.jsonl", "tests/corpus/conversations.jsonl"] {
+        let text = std::fs::read_to_string(common::repo_path(file)).expect(file);
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).expect(file);
+            texts.push(v["text"].as_str().expect("text").to_string());
+        }
+    }
+    texts
+}
+
+#[test]
+fn the_packed_detector_judges_as_the_compiled_one() {
+    let compiled = common::detector("rules");
+    let packed = Detector::from_packed(&compiled.to_packed()).expect("the shipped rules load from their pack");
+    let texts = corpus_texts();
+    assert!(texts.len() > 1000, "corpus lines: {}", texts.len());
+    for text in &texts {
+        let (a, b) = (compiled.scan(text), packed.scan(text));
+        assert_eq!((a.level, a.score, &a.hits), (b.level, b.score, &b.hits), "{text:?}");
+    }
+    let conversation: Vec<Message> = texts.iter().take(40).map(|t| Message { text: t.clone(), time: None }).collect();
+    assert_eq!(format!("{:?}", compiled.assess(&conversation)), format!("{:?}", packed.assess(&conversation)));
+    assert_eq!(compiled.rules().rules.len(), packed.rules().rules.len());
+    assert_eq!(compiled.policy().window.messages, packed.policy().window.messages);
+}
+
+#[test]
+fn a_packed_detector_gives_its_rules_back_to_compile_with_more() {
+    let compiled = common::detector("rules");
+    let packed = Detector::from_packed(&compiled.to_packed()).expect("loads");
+    let again = Detector::new(packed.into_rules()).map(|(d, _)| d).unwrap_or_else(|p| panic!("{p:#?}"));
+    let threat = "I have your nudes. Pay me $500 or I send them to your family";
+    assert_eq!(compiled.scan(threat).hits, again.scan(threat).hits);
+}
+
+#[test]
+fn bytes_that_are_not_this_engines_pack_are_refused_with_the_reason() {
+    let good = common::detector("tests/packs/mini").to_packed();
+    let not_a_pack = Detector::from_packed(br#"{"format":2,"rules":[]}"#).err().expect("JSON is refused");
+    assert!(not_a_pack.contains("not a packed rule file"), "{not_a_pack}");
+    assert!(Detector::from_packed(&[]).is_err());
+
+    // The engine version follows the magic: another engine's pack says so instead of misreading.
+    let magic = good.iter().position(|&b| b == 0).expect("magic ends with NUL") + 1;
+    let mut other = good.clone();
+    let version_len = other[magic] as usize;
+    other[magic + version_len] ^= 1;
+    let err = Detector::from_packed(&other).err().expect("another engine's pack is refused");
+    assert!(err.contains("pack the rules again"), "{err}");
+
+    // Cut anywhere, the pack is refused; it never panics.
+    for cut in (magic..good.len()).step_by((good.len() / 97).max(1)) {
+        assert!(Detector::from_packed(&good[..cut]).is_err(), "a pack cut at {cut} of {} loaded", good.len());
+    }
+}
