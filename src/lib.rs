@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod clauses;
+pub mod emoji;
 pub mod engine;
 pub mod eval;
 pub mod flat;

@@ -80,12 +80,12 @@ fn fold_characters(original: &str) -> Vec<Unit> {
             push_ascii(&mut out, c, start as u32, end as u32);
             continue;
         }
-        if let Some((emoji, len)) = emoji_at(&original[start..]) {
+        if let Some((name, len)) = emoji_at(&original[start..]) {
             end = start + len;
             while chars.peek().is_some_and(|&(i, _)| i < end) {
                 chars.next();
             }
-            push_words(&mut out, emoji.name(), start as u32, end as u32);
+            push_words(&mut out, name, start as u32, end as u32);
             continue;
         }
         let (s, e) = (start as u32, end as u32);
@@ -180,17 +180,17 @@ fn push_words(out: &mut Vec<Unit>, name: &str, start: u32, end: u32) {
 }
 
 /// The longest emoji (with its skin tone, variation selector or ZWJ sequence) that starts `s`.
-fn emoji_at(s: &str) -> Option<(&'static emojis::Emoji, usize)> {
+fn emoji_at(s: &str) -> Option<(&'static str, usize)> {
     let first = s.chars().next()?;
     let first_len = first.len_utf8();
-    let mut best = emojis::get(&s[..first_len]).map(|e| (e, first_len));
+    let mut best = crate::emoji::name(&s[..first_len]).map(|name| (name, first_len));
     best?;
     // Sequences are short; a bounded look-ahead keeps hostile input cheap.
     let mut len = first_len;
     for c in s[first_len..].chars().take(10) {
         len += c.len_utf8();
-        if let Some(e) = emojis::get(&s[..len]) {
-            best = Some((e, len));
+        if let Some(name) = crate::emoji::name(&s[..len]) {
+            best = Some((name, len));
         }
     }
     best
