@@ -2,9 +2,11 @@
 //!
 //! A compiled rule set holds thousands of words and lists of ids. As hash maps of strings and
 //! vectors they cost one allocation, one hash and one varint loop per entry to load, which in a
-//! freshly started WebAssembly instance is most of a cold start. Here each table is four arrays
-//! (sorted keys end to end, their ends, value ends, values), read by binary search, and packed
-//! as a handful of byte strings, so loading one is a few copies.
+//! freshly started WebAssembly instance is most of a cold start. Here each table is a few arrays
+//! (keys end to end, their ends, value ends, values, and an open-addressing hash index over the
+//! keys, all built once when the rules compile) packed as byte strings, so loading one is a few
+//! copies and a lookup is one hash and, mostly, one comparison. The keys are the rules' words,
+//! never the sender's: a message cannot choose what collides.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
@@ -16,6 +18,14 @@ pub struct WordTable {
     key_ends: U32s,
     value_ends: U32s,
     values: U32s,
+    /// A power-of-two number of slots, each 0 (empty) or 1 + the index of a key whose hash
+    /// starts its probe sequence there or before.
+    slots: U32s,
+}
+
+/// FNV-1a: simple, and the same in the `pack` command and in every engine that reads the pack.
+fn hash(key: &str) -> u32 {
+    key.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
 }
 
 impl WordTable {
@@ -28,6 +38,16 @@ impl WordTable {
             t.key_ends.0.push(t.text.len() as u32);
             t.values.0.extend(values);
             t.value_ends.0.push(t.values.0.len() as u32);
+        }
+        // At most half full, so probe sequences stay short.
+        let size = (t.len() * 2).next_power_of_two().max(2);
+        t.slots.0 = vec![0; size];
+        for i in 0..t.len() {
+            let mut slot = hash(t.key(i)) as usize & (size - 1);
+            while t.slots.0[slot] != 0 {
+                slot = (slot + 1) & (size - 1);
+            }
+            t.slots.0[slot] = i as u32 + 1;
         }
         t
     }
@@ -43,6 +63,22 @@ impl WordTable {
     }
 
     fn find(&self, key: &str) -> Option<usize> {
+        let slots = &self.slots.0;
+        if slots.len().is_power_of_two() {
+            let mut slot = hash(key) as usize & (slots.len() - 1);
+            for _ in 0..slots.len() {
+                let i = *slots.get(slot)? as usize;
+                if i == 0 || i > self.len() {
+                    return None;
+                }
+                if self.key(i - 1) == key {
+                    return Some(i - 1);
+                }
+                slot = (slot + 1) & (slots.len() - 1);
+            }
+            return None;
+        }
+        // No index (an empty table): the keys are sorted.
         let (mut lo, mut hi) = (0, self.key_ends.0.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
