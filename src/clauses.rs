@@ -73,6 +73,10 @@ pub fn default_stemmer(language: &str) -> &'static str {
     }
 }
 
+fn regex_problem(owner: Owner, p: crate::matcher::PatternProblem) -> ClauseProblem {
+    ClauseProblem { owner, message: format!("`re:`: {}", p.message) }
+}
+
 /// A Snowball stemmer, packed as the name of its algorithm (the stemmer itself is code).
 struct Snowball {
     algorithm: Algorithm,
@@ -502,17 +506,12 @@ impl Clauses {
             }
         };
         let sources: Vec<&str> = c.regexes.iter().map(|(re, _, _)| re.as_str()).collect();
-        let regexes = match Matcher::new(&sources) {
-            // A `re:` phrase with an upper-case letter can never match, as a pattern cannot: both are errors here.
-            Ok((m, warnings)) => {
-                c.problems.extend(warnings.into_iter().map(|p| ClauseProblem { owner: c.regexes[p.index].2, message: format!("`re:`: {}", p.message) }));
-                m
-            }
-            Err(errors) => {
-                c.problems.extend(errors.into_iter().map(|p| ClauseProblem { owner: c.regexes[p.index].2, message: format!("`re:`: {}", p.message) }));
-                Matcher::default()
-            }
+        // A `re:` phrase with an upper-case letter can never match, as a pattern cannot: both are errors here.
+        let (regexes, found) = match Matcher::new(&sources) {
+            Ok((m, warnings)) => (m, warnings),
+            Err(errors) => (Matcher::default(), errors),
         };
+        c.problems.extend(found.into_iter().map(|p| regex_problem(c.regexes[p.index].2, p)));
         if !c.problems.is_empty() {
             return Err(c.problems);
         }
@@ -548,7 +547,7 @@ impl Clauses {
 
     /// Compiles every `re:` phrase now, reporting those over the size limits (`rules check`).
     pub fn compile_all(&self) -> Vec<ClauseProblem> {
-        self.regexes.compile_all().into_iter().map(|p| ClauseProblem { owner: self.regex_class[p.index].1, message: format!("`re:`: {}", p.message) }).collect()
+        self.regexes.compile_all().into_iter().map(|p| regex_problem(self.regex_class[p.index].1, p)).collect()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,11 +1,16 @@
 //! Emoji names (🔥 → "fire", 👍🏽 → "thumbs up: medium skin tone"), for normalisation: the `emojis`
 //! crate's names, laid out by build.rs as sorted keys and names end to end.
 
+use crate::flat::span;
+
 include!(concat!(env!("OUT_DIR"), "/emoji_names.rs"));
 
-fn piece<'a>(text: &'a str, ends: &[u32], i: usize) -> &'a str {
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    &text[start..ends[i] as usize]
+fn key(i: usize) -> &'static str {
+    &KEYS[span(&KEY_ENDS, i)]
+}
+
+fn name_of(i: usize) -> &'static str {
+    &NAMES[span(&NAME_ENDS, NAME_OF[i] as usize)]
 }
 
 /// The name of the emoji `s` is, in any of its qualified forms or skin tones.
@@ -13,10 +18,10 @@ pub fn name(s: &str) -> Option<&'static str> {
     let (mut lo, mut hi) = (0, KEY_ENDS.len());
     while lo < hi {
         let mid = (lo + hi) / 2;
-        match piece(KEYS, &KEY_ENDS, mid).cmp(s) {
+        match key(mid).cmp(s) {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return Some(piece(NAMES, &NAME_ENDS, NAME_OF[mid] as usize)),
+            std::cmp::Ordering::Equal => return Some(name_of(mid)),
         }
     }
     None
@@ -24,5 +29,5 @@ pub fn name(s: &str) -> Option<&'static str> {
 
 /// Every emoji form the table knows, with its name (for tests).
 pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
-    (0..KEY_ENDS.len()).map(|i| (piece(KEYS, &KEY_ENDS, i), piece(NAMES, &NAME_ENDS, NAME_OF[i] as usize)))
+    (0..KEY_ENDS.len()).map(|i| (key(i), name_of(i)))
 }

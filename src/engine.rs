@@ -94,7 +94,8 @@ pub struct Detector {
 /// What a packed detector starts with, so that a pack is never read by an engine it was not built
 /// for: the packed layout is the engine's own structures, and changes with them.
 const PACK_MAGIC: &[u8] = b"extortion-guard pack\0";
-const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/", "3");
+/// The crate version and the layout (bump it when a packed structure changes).
+const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/3");
 
 #[derive(Serialize)]
 struct PackedRef<'a> {
@@ -139,17 +140,6 @@ impl Detector {
     /// over the limits is an error naming its rule, file and line; nothing is silently dropped.
     pub fn new(rules: RuleSet) -> Checked<Detector> {
         let clauses = Clauses::new(&rules.vocabularies, &rules.rules).map_err(|found| found.into_iter().map(|p| clause_problem(&rules, p)).collect::<Vec<_>>());
-        match (Self::with_clauses(rules, Clauses::default()), clauses) {
-            (Ok((detector, warnings)), Ok(clauses)) => Ok((Detector { clauses, ..detector }, warnings)),
-            (Err(errors), Err(more)) => Err(errors.into_iter().chain(more).collect()),
-            (Err(errors), _) => Err(errors),
-            (_, Err(more)) => Err(more),
-        }
-    }
-
-    /// The detector around clauses already compiled: only the regex patterns are left to set up
-    /// (their prefilter; each pattern compiles when a message first needs it).
-    fn with_clauses(rules: RuleSet, clauses: Clauses) -> Checked<Detector> {
         let sources: Vec<&str> = rules.rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
         let (pattern_rule, pattern_line) = pattern_owners(&rules);
         let to_problems = |found: Vec<crate::matcher::PatternProblem>| -> Vec<Problem> {
@@ -166,12 +156,14 @@ impl Detector {
                 })
                 .collect()
         };
-        match Matcher::new(&sources) {
-            Ok((matcher, warnings)) => {
+        match (Matcher::new(&sources), clauses) {
+            (Ok((matcher, warnings)), Ok(clauses)) => {
                 let warnings = to_problems(warnings);
                 Ok((Detector { rules, matcher, clauses, pattern_rule, pattern_line }, warnings))
             }
-            Err(errors) => Err(to_problems(errors)),
+            (Err(errors), Err(more)) => Err(to_problems(errors).into_iter().chain(more).collect()),
+            (Err(errors), _) => Err(to_problems(errors)),
+            (_, Err(more)) => Err(more),
         }
     }
 

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
 
-/// Words (sorted) and the ids each one has.
+/// Words and the ids each one has.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct WordTable {
     text: String,
@@ -23,6 +23,11 @@ pub struct WordTable {
     slots: U32s,
 }
 
+/// The byte (or item) range of entry `i` of data laid end to end, given where each entry ends.
+pub fn span(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+    (if i == 0 { 0 } else { ends[i - 1] as usize })..ends[i] as usize
+}
+
 /// FNV-1a: simple, and the same in the `pack` command and in every engine that reads the pack.
 fn hash(key: &str) -> u32 {
     key.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
@@ -30,6 +35,7 @@ fn hash(key: &str) -> u32 {
 
 impl WordTable {
     pub fn new(map: HashMap<String, Vec<u32>>) -> Self {
+        // Sorted, so that the same rules always pack to the same bytes.
         let mut entries: Vec<(String, Vec<u32>)> = map.into_iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut t = WordTable::default();
@@ -58,44 +64,31 @@ impl WordTable {
     }
 
     fn key(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.key_ends.0[i - 1] as usize };
-        &self.text[start..self.key_ends.0[i] as usize]
+        &self.text[span(&self.key_ends.0, i)]
     }
 
     fn find(&self, key: &str) -> Option<usize> {
         let slots = &self.slots.0;
-        if slots.len().is_power_of_two() {
-            let mut slot = hash(key) as usize & (slots.len() - 1);
-            for _ in 0..slots.len() {
-                let i = *slots.get(slot)? as usize;
-                if i == 0 || i > self.len() {
-                    return None;
-                }
-                if self.key(i - 1) == key {
-                    return Some(i - 1);
-                }
-                slot = (slot + 1) & (slots.len() - 1);
-            }
+        // `new` always builds the index; only an empty (default) table has none.
+        if !slots.len().is_power_of_two() {
             return None;
         }
-        // No index (an empty table): the keys are sorted.
-        let (mut lo, mut hi) = (0, self.key_ends.0.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.key(mid).cmp(key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid),
+        let mut slot = hash(key) as usize & (slots.len() - 1);
+        for _ in 0..slots.len() {
+            let i = slots[slot] as usize;
+            if i == 0 || i > self.len() {
+                return None;
             }
+            if self.key(i - 1) == key {
+                return Some(i - 1);
+            }
+            slot = (slot + 1) & (slots.len() - 1);
         }
         None
     }
 
     pub fn get(&self, key: &str) -> Option<&[u32]> {
-        self.find(key).map(|i| {
-            let start = if i == 0 { 0 } else { self.value_ends.0[i - 1] as usize };
-            &self.values.0[start..self.value_ends.0[i] as usize]
-        })
+        self.find(key).map(|i| &self.values.0[span(&self.value_ends.0, i)])
     }
 
     pub fn contains(&self, key: &str) -> bool {
@@ -132,10 +125,7 @@ impl PairLists {
     }
 
     pub fn get(&self, i: usize) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let range = match self.ends.0.get(i) {
-            Some(&end) => (if i == 0 { 0 } else { self.ends.0[i - 1] as usize })..end as usize,
-            None => 0..0,
-        };
+        let range = if i < self.ends.0.len() { span(&self.ends.0, i) } else { 0..0 };
         self.items.0[range].chunks_exact(2).map(|p| (p[0], p[1]))
     }
 }

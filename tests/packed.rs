@@ -4,16 +4,14 @@
 
 mod common;
 
+use extortion_guard::eval::read_corpus;
 use extortion_guard::{Detector, Message};
 
 fn corpus_texts() -> Vec<String> {
     let mut texts = Vec::new();
     for file in ["tests/corpus/threats.jsonl", "tests/corpus/hard_negatives.jsonl", "tests/corpus/conversations.jsonl"] {
         let text = std::fs::read_to_string(common::repo_path(file)).expect(file);
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line).expect(file);
-            texts.push(v["text"].as_str().expect("text").to_string());
-        }
+        texts.extend(read_corpus(file, &text).expect(file).into_iter().map(|l| l.item.text));
     }
     texts
 }
