@@ -23,11 +23,31 @@ function load() {
       const det = await detectorWithCustomPacks(pack);
       const win = windowSize(det);
       stats.initMs = Math.round(performance.now() - t0);
+      warmUp(det);
       return { det, win };
     })();
     engine.catch(() => { engine = null; });
   }
   return engine;
+}
+
+// Compiles ahead of need while idle, one piece per task, so that the messages after the first
+// of a wake never wait for a first compile. It starts a little after the engine is ready, once the
+// request that woke the worker has arrived; a request in progress goes first; a detector that was
+// replaced (custom packs changed) stops warming.
+const WARM_UP_DELAY_MS = 250;
+function warmUp(det) {
+  const t0 = performance.now();
+  const step = async () => {
+    if (jobs.size) { setTimeout(step, 50); return; }
+    if ((await engine?.catch(() => null))?.det !== det) return;
+    const s0 = performance.now();
+    let more = false;
+    try { more = det.warmUpStep(); } catch { return; }
+    stats.warmUpLongestStepMs = Math.max(stats.warmUpLongestStepMs ?? 0, Math.round(performance.now() - s0));
+    if (more) setTimeout(step, 0); else stats.warmUpMs = Math.round(performance.now() - t0);
+  };
+  setTimeout(step, WARM_UP_DELAY_MS);
 }
 
 // The built-in rules plus the user's custom packs. The options page stores a pack only after the

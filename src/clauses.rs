@@ -546,6 +546,15 @@ impl Clauses {
     }
 
     /// Compiles every `re:` phrase now, reporting those over the size limits (`rules check`).
+    pub fn memory_usage(&self) -> (usize, usize) {
+        self.regexes.memory_usage()
+    }
+
+    /// One step of compiling ahead of need (`Matcher::warm_up_step`); false when done.
+    pub fn warm_up_step(&self) -> bool {
+        self.regexes.warm_up_step()
+    }
+
     pub fn compile_all(&self) -> Vec<ClauseProblem> {
         self.regexes.compile_all().into_iter().map(|p| regex_problem(self.regex_class[p.index].1, p)).collect()
     }

@@ -212,6 +212,19 @@ impl Detector {
             .collect()
     }
 
+    /// Compiles one more pattern (or set) ahead of need, so that no message waits for a first
+    /// compile; call it while idle until it returns false (nothing was left to do). Scanning does
+    /// not depend on it.
+    pub fn warm_up_step(&self) -> bool {
+        self.matcher.warm_up_step() || self.clauses.warm_up_step()
+    }
+
+    /// Bytes held by compiled patterns and by their search caches, both bounded (src/matcher.rs).
+    pub fn memory_usage(&self) -> (usize, usize) {
+        let ((a, b), (c, d)) = (self.matcher.memory_usage(), self.clauses.memory_usage());
+        (a + c, b + d)
+    }
+
     pub fn rules(&self) -> &RuleSet {
         &self.rules
     }

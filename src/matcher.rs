@@ -149,6 +149,8 @@ pub struct Matcher {
     always_ascii: OnceLock<Compiled>,
     always_unicode: OnceLock<Compiled>,
     budget: Budget,
+    /// The next piece `warm_up_step` compiles.
+    warmed: AtomicUsize,
 }
 
 impl Default for Matcher {
@@ -258,6 +260,7 @@ impl Matcher {
             always_ascii: OnceLock::new(),
             always_unicode: OnceLock::new(),
             budget: Budget::default(),
+            warmed: AtomicUsize::new(0),
         };
         let bad = matcher.literal_patterns.iter().flatten().chain(&matcher.always).any(|&p| p as usize >= matcher.patterns.len());
         if bad || matcher.literal_patterns.len() != matcher.literals.len() {
@@ -343,6 +346,27 @@ impl Matcher {
             }
         }
         self.budget.caches.fetch_sub(freed.min(self.budget.caches.load(Ordering::Relaxed)), Ordering::Relaxed);
+    }
+
+    /// Compiles one more piece that a message would otherwise wait for: the ASCII forms first
+    /// (most normalised messages are ASCII), the set of patterns without a literal before each
+    /// pattern. The engine's host calls it while idle, so that no message pays for a first
+    /// compile. Returns false, having done nothing, once every piece was compiled (pieces dropped
+    /// by the budgets later are compiled again when needed, as before).
+    pub fn warm_up_step(&self) -> bool {
+        let pieces = 2 * (self.patterns.len() + 1);
+        let piece = self.warmed.fetch_add(1, Ordering::Relaxed);
+        if piece >= pieces {
+            return false;
+        }
+        let (ascii, k) = (piece < pieces / 2, piece % (pieces / 2));
+        match (k, ascii) {
+            (0, true) if !self.always.is_empty() => drop(self.always_ascii()),
+            (0, false) if !self.always.is_empty() => drop(self.always_unicode()),
+            (0, _) => {}
+            (k, ascii) => drop(self.regex(k - 1, ascii)),
+        }
+        true
     }
 
     /// Bytes held by compiled patterns and by search caches (as last counted).
@@ -453,7 +477,12 @@ fn build(source: &str) -> Result<Regex, String> {
 /// The patterns that have no literal, in one set (ASCII or as written).
 fn build_set(patterns: &[Pattern], always: &[u32], ascii: bool) -> Result<Compiled, String> {
     let sources: Vec<&str> = always.iter().map(|&p| patterns[p as usize].form(ascii).1).collect();
+    // A set only answers which patterns match: its search falls back from the lazy DFA to the
+    // PikeVM, never to the one-pass DFA or the backtracker, so those are not built (measured:
+    // 40 % of the set's build time).
     let config = meta_config()
+        .onepass(false)
+        .backtrack(false)
         .nfa_size_limit(Some(PATTERN_SIZE_LIMIT * 16))
         .hybrid_cache_capacity(PATTERN_DFA_LIMIT * 4)
         .match_kind(regex_automata::MatchKind::All)

@@ -169,6 +169,14 @@ impl Detector {
         self.inner.policy().categories.get(category).map(|c| c.label.clone()).unwrap_or_else(|| category.to_string())
     }
 
+    /// Compiles one more pattern ahead of need (a few ms; the longest, the set of patterns without
+    /// a literal, a few tens). The background calls it while idle after a wake, until it returns
+    /// false, so that no message waits for a first compile.
+    #[wasm_bindgen(js_name = warmUpStep)]
+    pub fn warm_up_step(&self) -> bool {
+        self.inner.warm_up_step()
+    }
+
     /// How many recent incoming messages of a conversation the policy judges together.
     #[wasm_bindgen(getter, js_name = windowMessages)]
     pub fn window_messages(&self) -> usize {

@@ -128,3 +128,19 @@ test('scanning is fast enough for a chat: 500 messages well under a second', () 
   const ms = performance.now() - t;
   assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
 });
+
+test('warmUpStep compiles ahead of need in a bounded number of steps, and verdicts stay the same', () => {
+  const warm = new Detector(PACK);
+  let steps = 0;
+  while (warm.warmUpStep()) {
+    steps += 1;
+    assert.ok(steps < 10000, 'the warm-up never ends');
+  }
+  assert.ok(steps > 2, `steps: ${steps}`);
+  assert.equal(warm.warmUpStep(), false, 'a finished warm-up starts again');
+  for (const text of [THREAT, ...BENIGN, 'मैं तुम्हारा वीडियो सबको भेज दूंगा, 5000 रुपये भेजो']) {
+    const [a, b] = [det.scanMessage(text), warm.scanMessage(text)];
+    assert.deepEqual([a.level, a.score, a.hits], [b.level, b.score, b.hits], text);
+  }
+  warm.free();
+});
