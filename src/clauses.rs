@@ -8,7 +8,7 @@
 //! sentence within its word limit. The cost is linear in the message's words times the few
 //! phrases that start at each of them, whatever the number of rules.
 
-use crate::flat::{PairLists, WordTable};
+use crate::flat::{self, Lists, PairLists, U32s, WordTable};
 use crate::normalize::normalize;
 use crate::phrase::{self, Element, Phrase, Word};
 use crate::rules::{Rule, Vocab};
@@ -290,7 +290,8 @@ impl Lexicon {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An element of a phrase while the rules compile.
+#[derive(Debug, Clone)]
 enum Elem {
     Word(Vec<u32>),
     Class(u32),
@@ -298,12 +299,146 @@ enum Elem {
     Gap(u8),
 }
 
-#[derive(Default, Serialize, Deserialize)]
-struct Class {
+/// A class while the rules compile: its entries, each a phrase of elements.
+#[derive(Default)]
+struct ClassBuilder {
     entries: Vec<Vec<Elem>>,
     /// Entries that start with another class: (entry, that class).
     class_first: Vec<(u32, u32)>,
     deps: Vec<u32>,
+}
+
+/// One element of a packed entry, decoded from its code in `Classes::elems`.
+#[derive(Clone, Copy)]
+enum Step {
+    /// A word with this id.
+    Word(u32),
+    /// A word with any of the ids of this test of `Classes::tests` (a sorted list).
+    Words(u32),
+    Class(u32),
+    Any,
+    Gap(u32),
+}
+
+const STEP_TAG_SHIFT: u32 = 29;
+const STEP_PAYLOAD: u32 = (1 << STEP_TAG_SHIFT) - 1;
+
+impl Step {
+    fn code(self) -> u32 {
+        let (tag, payload) = match self {
+            Step::Word(id) => (0, id),
+            Step::Words(t) => (1, t),
+            Step::Class(c) => (2, c),
+            Step::Any => (3, 0),
+            Step::Gap(n) => (4, n),
+        };
+        // Ids and class numbers are counts of what the rules define, far below 2^29.
+        debug_assert!(payload <= STEP_PAYLOAD);
+        tag << STEP_TAG_SHIFT | payload
+    }
+
+    fn of(code: u32) -> Step {
+        let payload = code & STEP_PAYLOAD;
+        match code >> STEP_TAG_SHIFT {
+            0 => Step::Word(payload),
+            1 => Step::Words(payload),
+            2 => Step::Class(payload),
+            3 => Step::Any,
+            _ => Step::Gap(payload),
+        }
+    }
+}
+
+/// Every class's entries laid end to end, the form a pack loads without one allocation per entry
+/// (measured: the nested vectors were half of loading the pack). Class `i`'s entries are the
+/// global entries `span(class_ends, i)`; entry `e`'s elements are `elems[span(entry_ends, e)]`.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(try_from = "ClassesUnchecked")]
+struct Classes {
+    class_ends: U32s,
+    entry_ends: U32s,
+    /// `Step` codes.
+    elems: U32s,
+    tests: Lists,
+    /// For each class, its entries that start with another class: (entry within the class, that class).
+    class_first: PairLists,
+}
+
+#[derive(Deserialize)]
+struct ClassesUnchecked {
+    class_ends: U32s,
+    entry_ends: U32s,
+    elems: U32s,
+    tests: Lists,
+    class_first: PairLists,
+}
+
+impl TryFrom<ClassesUnchecked> for Classes {
+    type Error = String;
+
+    /// A pack's indices are checked once here, so that a damaged pack is refused, not a panic
+    /// in the middle of a scan.
+    fn try_from(c: ClassesUnchecked) -> Result<Classes, String> {
+        let c = Classes { class_ends: c.class_ends, entry_ends: c.entry_ends, elems: c.elems, tests: c.tests, class_first: c.class_first };
+        let ascending = |v: &[u32], last: usize| v.windows(2).all(|w| w[0] <= w[1]) && v.last().map_or(last == 0, |&l| l as usize == last);
+        let n = c.len() as u32;
+        let fits = ascending(&c.class_ends.0, c.entry_ends.0.len())
+            && ascending(&c.entry_ends.0, c.elems.0.len())
+            && c.elems.0.iter().all(|&code| match Step::of(code) {
+                Step::Words(t) => (t as usize) < c.tests.len(),
+                Step::Class(k) => k < n,
+                Step::Word(_) | Step::Any | Step::Gap(_) => true,
+            })
+            && (0..c.len()).all(|i| c.class_first.get(i).all(|(e, k)| (e as usize) < flat::span(&c.class_ends.0, i).len() && k < n));
+        if fits { Ok(c) } else { Err("the classes' index does not fit the classes".into()) }
+    }
+}
+
+impl Classes {
+    fn new(builders: &[ClassBuilder]) -> Classes {
+        let mut c = Classes::default();
+        let mut tests: Vec<Vec<u32>> = Vec::new();
+        let mut first = Vec::new();
+        for b in builders {
+            for entry in &b.entries {
+                for elem in entry {
+                    let step = match elem {
+                        Elem::Word(ids) if ids.len() == 1 => Step::Word(ids[0]),
+                        Elem::Word(ids) => {
+                            tests.push(ids.clone());
+                            Step::Words(tests.len() as u32 - 1)
+                        }
+                        Elem::Class(k) => Step::Class(*k),
+                        Elem::Any => Step::Any,
+                        Elem::Gap(n) => Step::Gap(*n as u32),
+                    };
+                    c.elems.0.push(step.code());
+                }
+                c.entry_ends.0.push(c.elems.0.len() as u32);
+            }
+            c.class_ends.0.push(c.entry_ends.0.len() as u32);
+            first.push(b.class_first.clone());
+        }
+        c.tests = Lists::new(&tests);
+        c.class_first = PairLists::new(&first);
+        c
+    }
+
+    fn len(&self) -> usize {
+        self.class_ends.0.len()
+    }
+
+    /// The element codes of entry `entry` of class `class` (none for an index that does not fit).
+    fn entry(&self, class: u32, entry: u32) -> &[u32] {
+        if class as usize >= self.len() {
+            return &[];
+        }
+        let entries = flat::span(&self.class_ends.0, class as usize);
+        if entry as usize >= entries.len() {
+            return &[];
+        }
+        &self.elems.0[flat::span(&self.entry_ends.0, entries.start + entry as usize)]
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -320,11 +455,11 @@ struct ClauseRule {
 #[derive(Default, Serialize, Deserialize)]
 pub struct Clauses {
     lexicon: Lexicon,
-    classes: Vec<Class>,
+    classes: Classes,
     /// Each class's place in an order where every class comes after those it uses.
     rank: Vec<u32>,
     /// For each class, the classes with an entry that starts with it.
-    starting_with: Vec<Vec<u32>>,
+    starting_with: Lists,
     /// Clause rules by the first class of their `all`.
     rules_by_first: HashMap<u32, Vec<u32>>,
     /// Entries by the word test (id) of their first element: (class, entry).
@@ -358,7 +493,7 @@ impl Found {
 
 struct Compiler<'a> {
     lexicon: LexiconBuilder,
-    classes: Vec<Class>,
+    classes: Vec<ClassBuilder>,
     names: HashMap<String, u32>,
     /// `re:` phrases: their source, class and owner.
     regexes: Vec<(String, u32, Owner)>,
@@ -445,7 +580,7 @@ impl Compiler<'_> {
     }
 
     fn class(&mut self) -> u32 {
-        self.classes.push(Class::default());
+        self.classes.push(ClassBuilder::default());
         self.classes.len() as u32 - 1
     }
 }
@@ -542,7 +677,7 @@ impl Clauses {
         for (i, r) in clause_rules.iter().enumerate() {
             rules_by_first.entry(r.all[0]).or_default().push(i as u32);
         }
-        Ok(Clauses { lexicon: c.lexicon.freeze(), classes: c.classes, rank, starting_with, rules_by_first, first_word: PairLists::new(&first_word), regexes, regex_class, vocab_class, rules: clause_rules, rule_index })
+        Ok(Clauses { lexicon: c.lexicon.freeze(), classes: Classes::new(&c.classes), rank, starting_with: Lists::new(&starting_with), rules_by_first, first_word: PairLists::new(&first_word), regexes, regex_class, vocab_class, rules: clause_rules, rule_index })
     }
 
     /// Compiles every `re:` phrase now, reporting those over the size limits (`rules check`).
@@ -560,14 +695,14 @@ impl Clauses {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.classes.is_empty()
+        self.classes.len() == 0
     }
 
     /// Finds every class's occurrences in a normalised text.
     pub fn find(&self, text: &str) -> Found {
         let tokens = tokenize(text);
         let mut found = Found { tokens, occurrences: HashMap::new() };
-        if self.classes.is_empty() || found.tokens.is_empty() {
+        if self.is_empty() || found.tokens.is_empty() {
             return found;
         }
         let mut cache: HashMap<&str, std::rc::Rc<Vec<u32>>> = HashMap::new();
@@ -594,7 +729,7 @@ impl Clauses {
                 }
             }
         }
-        let matcher = Walk { tokens: &found.tokens, words: &words };
+        let matcher = Walk { tokens: &found.tokens, words: &words, tests: &self.classes.tests };
         // Only classes that can occur are visited: those with a first word in the text, those with
         // a regex hit, and those starting with a class that occurred; lowest rank first, so a
         // class is matched after every class it uses.
@@ -609,10 +744,9 @@ impl Clauses {
             push(class, &mut queue);
         }
         while let Some(std::cmp::Reverse((_, class))) = queue.pop() {
-            let c = &self.classes[class as usize];
             let mut spans = found.occurrences.remove(&class).unwrap_or_default();
             let mut tries: Vec<(u32, u32)> = starts.remove(&class).unwrap_or_default();
-            for &(entry, first) in &c.class_first {
+            for (entry, first) in self.classes.class_first.get(class as usize) {
                 tries.extend(found.of(first).iter().map(|&(s, _)| (entry, s)));
             }
             for (entry, pos) in tries {
@@ -620,7 +754,7 @@ impl Clauses {
                     break;
                 }
                 let mut ends = Vec::new();
-                matcher.ends(&c.entries[entry as usize], pos, pos, &found, &mut ends);
+                matcher.ends(self.classes.entry(class, entry), pos, pos, &found, &mut ends);
                 for e in ends {
                     if !spans.contains(&(pos, e)) {
                         spans.push((pos, e));
@@ -630,7 +764,7 @@ impl Clauses {
             if !spans.is_empty() {
                 spans.sort_unstable();
                 found.occurrences.insert(class, spans);
-                for &next in &self.starting_with[class as usize] {
+                for &next in self.starting_with.get(class as usize) {
                     push(next, &mut queue);
                 }
             }
@@ -720,11 +854,12 @@ impl Clauses {
 struct Walk<'a> {
     tokens: &'a [Token],
     words: &'a [std::rc::Rc<Vec<u32>>],
+    tests: &'a Lists,
 }
 
 impl Walk<'_> {
     /// Where a phrase that starts at word `first` can end, trying its elements from `pos` on.
-    fn ends(&self, elems: &[Elem], first: u32, pos: u32, found: &Found, out: &mut Vec<u32>) {
+    fn ends(&self, elems: &[u32], first: u32, pos: u32, found: &Found, out: &mut Vec<u32>) {
         if out.len() >= MAX_ENDS {
             return;
         }
@@ -735,26 +870,31 @@ impl Walk<'_> {
             return;
         };
         let in_sentence = |p: u32| (p as usize) < self.tokens.len() && self.tokens[p as usize].sentence == self.tokens[first as usize].sentence;
-        match elem {
-            Elem::Word(ids) => {
-                if in_sentence(pos) && ids.iter().any(|id| self.words[pos as usize].binary_search(id).is_ok()) {
+        match Step::of(*elem) {
+            Step::Word(id) => {
+                if in_sentence(pos) && self.words[pos as usize].binary_search(&id).is_ok() {
                     self.ends(rest, first, pos + 1, found, out);
                 }
             }
-            Elem::Any => {
+            Step::Words(test) => {
+                if in_sentence(pos) && self.tests.get(test as usize).iter().any(|id| self.words[pos as usize].binary_search(id).is_ok()) {
+                    self.ends(rest, first, pos + 1, found, out);
+                }
+            }
+            Step::Any => {
                 if in_sentence(pos) {
                     self.ends(rest, first, pos + 1, found, out);
                 }
             }
-            Elem::Class(c) => {
-                for &(s, e) in found.of(*c) {
+            Step::Class(c) => {
+                for &(s, e) in found.of(c) {
                     if s == pos && in_sentence(e - 1) {
                         self.ends(rest, first, e, found, out);
                     }
                 }
             }
-            Elem::Gap(n) => {
-                for skip in 0..=*n as u32 {
+            Step::Gap(n) => {
+                for skip in 0..=n {
                     if skip > 0 && !in_sentence(pos + skip - 1) {
                         break;
                     }
@@ -766,7 +906,7 @@ impl Walk<'_> {
 }
 
 /// Classes ordered so that each follows the classes it uses; Err(a class on a cycle).
-fn topological(classes: &[Class]) -> Result<Vec<u32>, u32> {
+fn topological(classes: &[ClassBuilder]) -> Result<Vec<u32>, u32> {
     let mut state = vec![0u8; classes.len()];
     let mut order = Vec::with_capacity(classes.len());
     for root in 0..classes.len() {

@@ -83,7 +83,9 @@ pub struct MessageScan {
 }
 
 pub struct Detector {
+    /// From a pack: without what only compiling again needs, which stays packed in `bodies`.
     rules: RuleSet,
+    bodies: Option<Vec<u8>>,
     matcher: Matcher,
     clauses: Clauses,
     /// For each pattern of the matcher, the index of its rule, and where it was written.
@@ -95,20 +97,55 @@ pub struct Detector {
 /// for: the packed layout is the engine's own structures, and changes with them.
 const PACK_MAGIC: &[u8] = b"extortion-guard pack\0";
 /// The crate version and the layout (bump it when a packed structure changes).
-const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/3");
+const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/4");
 
 #[derive(Serialize)]
 struct PackedRef<'a> {
     rules: &'a RuleSet,
+    bodies: &'a [u8],
     matcher: MatcherIndex,
     clauses: &'a Clauses,
 }
 
 #[derive(Deserialize)]
-struct Packed {
+struct Packed<'a> {
     rules: RuleSet,
+    #[serde(borrow)]
+    bodies: &'a [u8],
     matcher: MatcherIndex,
     clauses: Clauses,
+}
+
+/// The parts of the rules that only compiling them again needs (a rule's phrases and examples, a
+/// vocabulary's words and examples), packed apart and read only by `into_rules`: scanning never
+/// reads them, and decoding them was most of loading a pack.
+#[derive(Serialize, Deserialize)]
+struct RuleBodies {
+    rules: Vec<[Vec<String>; 5]>,
+    vocabularies: Vec<[Vec<String>; 3]>,
+}
+
+impl RuleBodies {
+    fn take(rules: &mut RuleSet) -> RuleBodies {
+        let t = std::mem::take::<Vec<String>>;
+        RuleBodies {
+            rules: rules.rules.iter_mut().map(|r| [t(&mut r.all), t(&mut r.any), t(&mut r.unless), t(&mut r.must_match), t(&mut r.must_not_match)]).collect(),
+            vocabularies: rules.vocabularies.iter_mut().map(|v| [t(&mut v.words), t(&mut v.examples), t(&mut v.counterexamples)]).collect(),
+        }
+    }
+
+    fn put(self, rules: &mut RuleSet) -> Result<(), String> {
+        if self.rules.len() != rules.rules.len() || self.vocabularies.len() != rules.vocabularies.len() {
+            return Err("the rule pack is damaged: its rules' phrases do not fit its rules".into());
+        }
+        for (r, [all, any, unless, must_match, must_not_match]) in rules.rules.iter_mut().zip(self.rules) {
+            (r.all, r.any, r.unless, r.must_match, r.must_not_match) = (all, any, unless, must_match, must_not_match);
+        }
+        for (v, [words, examples, counterexamples]) in rules.vocabularies.iter_mut().zip(self.vocabularies) {
+            (v.words, v.examples, v.counterexamples) = (words, examples, counterexamples);
+        }
+        Ok(())
+    }
 }
 
 /// A problem of a vocabulary or clause rule, with where it was written.
@@ -159,7 +196,7 @@ impl Detector {
         match (Matcher::new(&sources), clauses) {
             (Ok((matcher, warnings)), Ok(clauses)) => {
                 let warnings = to_problems(warnings);
-                Ok((Detector { rules, matcher, clauses, pattern_rule, pattern_line }, warnings))
+                Ok((Detector { rules, bodies: None, matcher, clauses, pattern_rule, pattern_line }, warnings))
             }
             (Err(errors), Err(more)) => Err(to_problems(errors).into_iter().chain(more).collect()),
             (Err(errors), _) => Err(to_problems(errors)),
@@ -170,7 +207,15 @@ impl Detector {
     /// The compiled detector as bytes (`extortion-guard pack`): loading them skips compiling the
     /// vocabularies and phrases, which is most of the work of `new`.
     pub fn to_packed(&self) -> Vec<u8> {
-        let packed = PackedRef { rules: &self.rules, matcher: self.matcher.index(), clauses: &self.clauses };
+        let (heads, bodies) = match &self.bodies {
+            Some(bodies) => (std::borrow::Cow::Borrowed(&self.rules), bodies.clone()),
+            None => {
+                let mut heads = self.rules.clone();
+                let bodies = postcard::to_stdvec(&RuleBodies::take(&mut heads)).expect("strings pack");
+                (std::borrow::Cow::Owned(heads), bodies)
+            }
+        };
+        let packed = PackedRef { rules: &heads, bodies: &bodies, matcher: self.matcher.index(), clauses: &self.clauses };
         let mut out = PACK_MAGIC.to_vec();
         out.extend(postcard::to_stdvec(PACK_ENGINE).expect("a string packs"));
         out.extend(postcard::to_stdvec(&packed).expect("a detector always packs"));
@@ -190,12 +235,16 @@ impl Detector {
         if pattern_rule.len() != matcher.len() {
             return Err("the rule pack is damaged: its patterns do not fit its rules".into());
         }
-        Ok(Detector { rules: packed.rules, matcher, clauses: packed.clauses, pattern_rule, pattern_line })
+        Ok(Detector { rules: packed.rules, bodies: Some(packed.bodies.to_vec()), matcher, clauses: packed.clauses, pattern_rule, pattern_line })
     }
 
-    /// The rule set, given back (to add custom packs to it and compile again).
-    pub fn into_rules(self) -> RuleSet {
-        self.rules
+    /// The whole rule set, given back (to add custom packs to it and compile again).
+    pub fn into_rules(self) -> Result<RuleSet, String> {
+        let mut rules = self.rules;
+        if let Some(bodies) = self.bodies {
+            postcard::from_bytes::<RuleBodies>(&bodies).map_err(|e| format!("the rule pack is damaged: {e}"))?.put(&mut rules)?;
+        }
+        Ok(rules)
     }
 
     /// Compiles every pattern now (scanning compiles each one the first time it is needed) and
@@ -225,6 +274,8 @@ impl Detector {
         (a + c, b + d)
     }
 
+    /// The rules. From a pack, each rule's phrases and examples and each vocabulary's words are
+    /// left out (`into_rules` gives them back): scanning does not need them.
     pub fn rules(&self) -> &RuleSet {
         &self.rules
     }

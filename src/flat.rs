@@ -104,29 +104,55 @@ impl WordTable {
     }
 }
 
-/// For each index 0..n, a list of `u32` pairs.
+/// For each index 0..n, a list of `u32`, end to end.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct PairLists {
+pub struct Lists {
     ends: U32s,
     items: U32s,
 }
 
+impl Lists {
+    /// `lists[i]` becomes the list of index `i`.
+    pub fn new(lists: &[Vec<u32>]) -> Self {
+        Lists::of(lists.iter().map(|l| l.iter().copied()))
+    }
+
+    fn of<L: IntoIterator<Item = u32>>(lists: impl IntoIterator<Item = L>) -> Self {
+        let mut out = Lists::default();
+        for list in lists {
+            out.items.0.extend(list);
+            out.ends.0.push(out.items.0.len() as u32);
+        }
+        out
+    }
+
+    /// The list of index `i`; empty past the end (and for the ranges of a damaged pack).
+    pub fn get(&self, i: usize) -> &[u32] {
+        let range = if i < self.ends.0.len() { span(&self.ends.0, i) } else { 0..0 };
+        self.items.0.get(range).unwrap_or(&[])
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.0.is_empty()
+    }
+}
+
+/// For each index 0..n, a list of `u32` pairs.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PairLists(Lists);
+
 impl PairLists {
     /// `lists[i]` becomes the list of index `i`.
     pub fn new(lists: &[Vec<(u32, u32)>]) -> Self {
-        let mut p = PairLists::default();
-        for list in lists {
-            for &(a, b) in list {
-                p.items.0.extend([a, b]);
-            }
-            p.ends.0.push(p.items.0.len() as u32);
-        }
-        p
+        PairLists(Lists::of(lists.iter().map(|l| l.iter().flat_map(|&(a, b)| [a, b]))))
     }
 
     pub fn get(&self, i: usize) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let range = if i < self.ends.0.len() { span(&self.ends.0, i) } else { 0..0 };
-        self.items.0[range].chunks_exact(2).map(|p| (p[0], p[1]))
+        self.0.get(i).chunks_exact(2).map(|p| (p[0], p[1]))
     }
 }
 
@@ -190,6 +216,15 @@ mod tests {
         assert_eq!(p.get(1).count(), 0);
         assert_eq!(p.get(2).collect::<Vec<_>>(), [(3, 4), (5, 6)]);
         assert_eq!(p.get(99).count(), 0);
+    }
+
+    #[test]
+    fn lists_keep_each_list_and_a_damaged_one_reads_empty() {
+        let l = Lists::new(&[vec![7], vec![], vec![1, 2, 3]]);
+        assert_eq!((l.get(0), l.get(1), l.get(2), l.get(3)), (&[7][..], &[][..], &[1, 2, 3][..], &[][..]));
+        assert_eq!(l.len(), 3);
+        let damaged = Lists { ends: U32s(vec![5, 2]), items: U32s(vec![1]) };
+        assert!(damaged.get(0).is_empty() && damaged.get(1).is_empty());
     }
 
     #[test]

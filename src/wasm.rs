@@ -33,7 +33,7 @@ fn unpack(pack: &[u8]) -> Result<engine::Detector, JsError> {
 
 /// The packed rules as a rule set, to compile again with custom packs.
 fn unpack_rule_set(pack: &[u8]) -> Result<RuleSet, JsError> {
-    unpack(pack).map(engine::Detector::into_rules)
+    unpack(pack)?.into_rules().map_err(|e| JsError::new(&e))
 }
 
 /// A byte offset in `text` as a UTF-16 offset.

@@ -36,7 +36,11 @@ fn the_packed_detector_judges_as_the_compiled_one() {
 fn a_packed_detector_gives_its_rules_back_to_compile_with_more() {
     let compiled = common::detector("rules");
     let packed = Detector::from_packed(&compiled.to_packed()).expect("loads");
-    let again = Detector::new(packed.into_rules()).map(|(d, _)| d).unwrap_or_else(|p| panic!("{p:#?}"));
+    let rules = packed.into_rules().expect("the packed rules come back whole");
+    let original = compiled.rules();
+    assert_eq!(format!("{:?}", rules.rules), format!("{:?}", original.rules), "the rules come back as they were");
+    assert_eq!(format!("{:?}", rules.vocabularies), format!("{:?}", original.vocabularies));
+    let again = Detector::new(rules).map(|(d, _)| d).unwrap_or_else(|p| panic!("{p:#?}"));
     let threat = "I have your nudes. Pay me $500 or I send them to your family";
     assert_eq!(compiled.scan(threat).hits, again.scan(threat).hits);
 }
