@@ -214,8 +214,11 @@ impl LexiconBuilder {
         };
         let stem = self.tables[table].1.stemmer.stem(word).into_owned();
         let (id, new) = self.id(2, stemmer, &stem);
+        let t = &mut self.tables[table].1;
+        // A stemmer may change a short word's first letters ("why" → "whi", "try" → "tri"): the
+        // word's own head lets it, and the forms that start like it, past `may_have_stem` too.
+        t.heads.insert(head(word, t.head_len));
         if new {
-            let t = &mut self.tables[table].1;
             t.heads.insert(head(&stem, t.head_len));
             t.stems.entry(stem).or_default().push(id);
         }

@@ -43,6 +43,14 @@ fn stems_cover_inflections_and_vocabularies_nest() {
 }
 
 #[test]
+fn a_short_word_whose_stem_changes_its_head_still_matches() {
+    // Snowball English stems "why" to "whi" and "try" to "tri": the word's first letters are not
+    // its stem's, and the quick "no stem starts like this word" test must not skip it.
+    let pack = "[pack]\nname = \"custom\"\nlanguages = [\"en\"]\n\n[[rule]]\nid = \"custom.webcam_scam.why-this-email\"\ncategory = \"webcam_scam\"\nweight = 3\ndescription = \"d\"\nsource = \"s\"\nall = [\"why|try ..3 email\"]\nmust_match = [\"why you got this email\", \"try to ignore this email\"]\nmust_not_match = [\"whine about email\"]\n";
+    assert_eq!(problems_of(pack), Vec::<String>::new());
+}
+
+#[test]
 fn unless_cancels_a_negated_match() {
     let d = vocab();
     assert!(d.scan("i would never send your pics to your parents").hits.is_empty());
