@@ -683,7 +683,7 @@ impl Clauses {
         Ok(Clauses { lexicon: c.lexicon.freeze(), classes: Classes::new(&c.classes), rank, starting_with: Lists::new(&starting_with), rules_by_first, first_word: PairLists::new(&first_word), regexes, regex_class, vocab_class, rules: clause_rules, rule_index })
     }
 
-    /// Compiles every `re:` phrase now, reporting those over the size limits (`rules check`).
+    /// Bytes held by the compiled `re:` phrases and their search caches.
     pub fn memory_usage(&self) -> (usize, usize) {
         self.regexes.memory_usage()
     }
@@ -693,6 +693,7 @@ impl Clauses {
         self.regexes.warm_up_step()
     }
 
+    /// Compiles every `re:` phrase now, reporting those over the size limits (`rules check`).
     pub fn compile_all(&self) -> Vec<ClauseProblem> {
         self.regexes.compile_all().into_iter().map(|p| regex_problem(self.regex_class[p.index].1, p)).collect()
     }

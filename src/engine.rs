@@ -207,12 +207,13 @@ impl Detector {
     /// The compiled detector as bytes (`extortion-guard pack`): loading them skips compiling the
     /// vocabularies and phrases, which is most of the work of `new`.
     pub fn to_packed(&self) -> Vec<u8> {
+        use std::borrow::Cow;
         let (heads, bodies) = match &self.bodies {
-            Some(bodies) => (std::borrow::Cow::Borrowed(&self.rules), bodies.clone()),
+            Some(bodies) => (Cow::Borrowed(&self.rules), Cow::Borrowed(bodies.as_slice())),
             None => {
                 let mut heads = self.rules.clone();
                 let bodies = postcard::to_stdvec(&RuleBodies::take(&mut heads)).expect("strings pack");
-                (std::borrow::Cow::Owned(heads), bodies)
+                (Cow::Owned(heads), Cow::Owned(bodies))
             }
         };
         let packed = PackedRef { rules: &heads, bodies: &bodies, matcher: self.matcher.index(), clauses: &self.clauses };
