@@ -97,7 +97,7 @@ pub struct Detector {
 /// for: the packed layout is the engine's own structures, and changes with them.
 const PACK_MAGIC: &[u8] = b"extortion-guard pack\0";
 /// The crate version and the layout (bump it when a packed structure changes).
-const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/4");
+const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/5");
 
 #[derive(Serialize)]
 struct PackedRef<'a> {
@@ -334,6 +334,21 @@ impl Detector {
         }
         scan.hits.sort_by_key(|h| (h.start, h.end));
         scan.quoted = !scan.hits.is_empty() && crate::quotes::only_quoted(text, scan.hits.iter().map(|h| (h.start, h.end)), QUOTE_NARRATION_WORDS);
+        // The learned cue confirms a tactic of its own message, never stands alone nor pairs with a
+        // neighbour's (across a window of chat it would meet any stray hint: measured on real chat).
+        // After the quotation check: its words are a reason, not a phrase that was said.
+        if let Some(learned) = self.rules.learned.as_ref().filter(|_| !scan.weights.is_empty()) {
+            let reading = learned.read(&normalized.text);
+            if learned.fires(&reading) {
+                scan.weights.entry(crate::learn::CATEGORY.to_string()).or_insert(0);
+                for (s, e) in reading.reasons {
+                    let (s, e) = normalized.original_span(s, e);
+                    let rule = crate::learn::CATEGORY.to_string();
+                    scan.hits.push(Hit { rule: rule.clone(), category: rule, start: s, end: e, text: text[s..e].to_string(), message: None, joined: false });
+                }
+                scan.hits.sort_by_key(|h| (h.start, h.end));
+            }
+        }
         scan
     }
 

@@ -11,6 +11,7 @@ pub mod emoji;
 pub mod engine;
 pub mod eval;
 pub mod flat;
+pub mod learn;
 pub mod matcher;
 pub mod normalize;
 pub mod phrase;

@@ -51,6 +51,26 @@ enum Command {
         #[arg(required = true)]
         corpus: Vec<PathBuf>,
     },
+    /// Train the learned cue (rules/learned.toml) on labelled corpora: standalone lines only
+    /// (a conversation's lines carry the conversation's label, not their own).
+    Learn {
+        /// Real benign chat: every 4th line trains, the others set the threshold.
+        #[arg(long, required = true, num_args = 1..)]
+        chat: Vec<PathBuf>,
+        /// Share of the held-out chat lines the cue may fire on.
+        #[arg(long, default_value_t = 0.001)]
+        chat_rate: f64,
+        /// How much a labelled benign line (a look-alike, a hard negative) counts against a chat line.
+        #[arg(long, default_value_t = 20.0)]
+        benign_weight: f32,
+        /// How many of the strongest weights to keep.
+        #[arg(long, default_value_t = 6000)]
+        keep: usize,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[arg(required = true)]
+        corpus: Vec<PathBuf>,
+    },
     /// Write the compiled rule file the extension loads (pack.bin), or, for a `.json` output, the
     /// rule set as JSON (for tools).
     Pack {
@@ -84,6 +104,7 @@ fn main() -> ExitCode {
         Command::Rules { command: RulesCommand::Check { path, stats } } => rules_check(path, stats),
         Command::Eval { rules, format, max_listed, corpus } => eval(rules, format, max_listed, corpus),
         Command::Pack { path, output } => pack(path, output),
+        Command::Learn { chat, chat_rate, benign_weight, keep, output, corpus } => learn(&chat, chat_rate, benign_weight, keep, &output, &corpus),
     };
     match result {
         Ok(code) => code,
@@ -187,6 +208,58 @@ fn pack(path: Option<PathBuf>, output: PathBuf) -> Result<ExitCode, String> {
     }
     std::fs::write(&output, bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
     println!("wrote {} ({count} rules)", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_lines(paths: &[PathBuf]) -> Result<Vec<extortion_guard::eval::Line>, String> {
+    let mut lines = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        lines.extend(read_corpus(&path.display().to_string(), &text)?);
+    }
+    Ok(lines)
+}
+
+fn learn(chat_files: &[PathBuf], chat_rate: f64, benign_weight: f32, keep: usize, output: &Path, corpus: &[PathBuf]) -> Result<ExitCode, String> {
+    use extortion_guard::learn::{train, Example, Training};
+    let labelled = read_lines(corpus)?;
+    let chat = read_lines(chat_files)?;
+    let standalone: Vec<_> = labelled.iter().filter(|l| l.item.conversation.is_none()).collect();
+    let positives = standalone.iter().filter(|l| l.item.label == "extortion").count();
+    let (train_chat, held_chat): (Vec<_>, Vec<_>) = chat.iter().enumerate().partition(|(i, _)| i % 4 == 0);
+    let negatives = (standalone.len() - positives) as f32 * benign_weight + train_chat.len() as f32;
+    if positives == 0 || held_chat.is_empty() {
+        return Err("learn needs extortion lines in the corpora and at least a few chat lines".into());
+    }
+    // Balanced: all threats together weigh as much as all benign text together.
+    let positive_weight = negatives / positives as f32;
+    let mut examples: Vec<Example> = standalone
+        .iter()
+        .map(|l| {
+            let extortion = l.item.label == "extortion";
+            Example { text: &l.item.text, extortion, weight: if extortion { positive_weight } else { benign_weight } }
+        })
+        .collect();
+    examples.extend(train_chat.iter().map(|(_, l)| Example { text: &l.item.text, extortion: false, weight: 1.0 }));
+    let mut learned = train(&examples, &Training { keep, ..Training::default() });
+    let mut held: Vec<f32> = held_chat.iter().map(|(_, l)| learned.read(&extortion_guard::normalize::normalize(&l.item.text).text).score).collect();
+    held.sort_by(|a, b| a.total_cmp(b));
+    let at = ((held.len() as f64) * (1.0 - chat_rate)).floor() as usize;
+    learned.threshold = held[at.min(held.len() - 1)] + 1e-4;
+    let files = |ps: &[PathBuf]| ps.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    let mut trained_on = files(corpus);
+    trained_on.extend(files(chat_files).into_iter().map(|f| format!("{f} (every 4th line)")));
+    let measured = vec![format!("fires on {:.3} % of {} held-out chat lines", 100.0 * chat_rate, held.len())];
+    std::fs::write(output, learned.to_toml(&trained_on, &measured)).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    println!(
+        "wrote {}: {} weights from {} lines ({positives} extortion, {} labelled benign, {} chat), threshold {:.3}",
+        output.display(),
+        learned.weights.len(),
+        examples.len(),
+        standalone.len() - positives,
+        train_chat.len(),
+        learned.threshold
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -106,9 +106,10 @@ impl Combo {
 impl Policy {
     /// The level and score for a set of categories, each with the weight of its strongest hit.
     pub fn decide(&self, seen: &BTreeMap<&str, u32>) -> (Level, u32) {
+        // A category seen with weight 0 (the learned cue) only counts through the combos.
         let score: u32 = seen.values().sum();
         let mut level = Level::None;
-        if seen.len() >= self.score.min_categories {
+        if seen.values().filter(|&&w| w > 0).count() >= self.score.min_categories {
             for (threshold, l) in [(self.score.low, Level::Low), (self.score.medium, Level::Medium), (self.score.high, Level::High)] {
                 if score >= threshold {
                     level = level.max(l);

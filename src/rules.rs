@@ -17,6 +17,9 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub vocabularies: Vec<Vocab>,
+    /// The learned cue (`learned.toml`), when the folder has one.
+    #[serde(default)]
+    pub learned: Option<crate::learn::Learned>,
 }
 
 pub const FORMAT: u32 = 2;
@@ -431,7 +434,7 @@ pub fn load_path(path: &Path) -> Checked<RuleSet> {
         let mut files: Vec<_> = std::fs::read_dir(path)
             .map_err(|e| io_error(path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != POLICY_FILE))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != POLICY_FILE && n != crate::learn::LEARNED_FILE))
             .collect();
         files.sort();
         (path, files)
@@ -445,7 +448,18 @@ pub fn load_path(path: &Path) -> Checked<RuleSet> {
         let text = std::fs::read_to_string(&f).map_err(|e| io_error(&f, e))?;
         sources.push((f.display().to_string(), text));
     }
-    build(&policy_path.display().to_string(), &policy_text, &sources)
+    let (mut set, problems) = build(&policy_path.display().to_string(), &policy_text, &sources)?;
+    let learned_path = dir.join(crate::learn::LEARNED_FILE);
+    if learned_path.is_file() && path.is_dir() {
+        let text = std::fs::read_to_string(&learned_path).map_err(|e| io_error(&learned_path, e))?;
+        let file = learned_path.display().to_string();
+        let learned = crate::learn::Learned::parse(&file, &text).map_err(|p| vec![p])?;
+        if !set.policy.categories.contains_key(crate::learn::CATEGORY) {
+            return Err(vec![Problem::error(&file, 1, None, format!("policy.toml has no category `{}` for the learned cue", crate::learn::CATEGORY))]);
+        }
+        set.learned = Some(learned);
+    }
+    Ok((set, problems))
 }
 
 /// Builds a rule set from the policy and pack texts, checking what can be checked without
@@ -462,7 +476,7 @@ pub fn build(policy_file: &str, policy_text: &str, packs: &[(String, String)]) -
     if problems.iter().any(Problem::is_error) {
         return Err(problems);
     }
-    Ok((RuleSet { format: FORMAT, policy, rules: all.rules, vocabularies: all.vocabularies }, problems))
+    Ok((RuleSet { format: FORMAT, policy, rules: all.rules, vocabularies: all.vocabularies, learned: None }, problems))
 }
 
 /// Parses each pack, adding its rules and its problems (a broken pack adds only problems).
@@ -510,6 +524,6 @@ impl RuleSet {
         if problems.iter().any(Problem::is_error) {
             return Err(problems);
         }
-        Ok((RuleSet { format: FORMAT, policy: self.policy.clone(), rules: all.rules, vocabularies: all.vocabularies }, problems))
+        Ok((RuleSet { format: FORMAT, policy: self.policy.clone(), rules: all.rules, vocabularies: all.vocabularies, learned: self.learned.clone() }, problems))
     }
 }
