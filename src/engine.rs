@@ -343,8 +343,8 @@ impl Detector {
                 scan.weights.entry(crate::learn::CATEGORY.to_string()).or_insert(0);
                 for (s, e) in reading.reasons {
                     let (s, e) = normalized.original_span(s, e);
-                    let rule = crate::learn::CATEGORY.to_string();
-                    scan.hits.push(Hit { rule: rule.clone(), category: rule, start: s, end: e, text: text[s..e].to_string(), message: None, joined: false });
+                    let (rule, category) = (crate::learn::RULE.to_string(), crate::learn::CATEGORY.to_string());
+                    scan.hits.push(Hit { rule, category, start: s, end: e, text: text[s..e].to_string(), message: None, joined: false });
                 }
                 scan.hits.sort_by_key(|h| (h.start, h.end));
             }

@@ -20,6 +20,8 @@ use std::collections::{HashMap, HashSet};
 pub const LEARNED_FILE: &str = "learned.toml";
 /// The category the cue adds to a message's scan when it fires (a category of policy.toml).
 pub const CATEGORY: &str = "learned";
+/// The rule id its hits carry, shaped like a rule's (`<pack>.<category>.<what>`).
+pub const RULE: &str = "learned.learned.words";
 /// Words shown as the reason the cue fired.
 const REASON_WORDS: usize = 3;
 

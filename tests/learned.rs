@@ -18,7 +18,7 @@ fn the_cue_confirms_a_lone_tactic_of_its_message_and_says_which_words() {
     assert_eq!(v.level, Level::Medium, "{v:?}");
     assert!(v.warn);
     assert_eq!(v.categories, ["learned", "possession"]);
-    let reasons: Vec<&str> = v.hits.iter().filter(|h| h.rule == "learned").map(|h| h.text.as_str()).collect();
+    let reasons: Vec<&str> = v.hits.iter().filter(|h| h.rule == extortion_guard::learn::RULE).map(|h| h.text.as_str()).collect();
     assert!(reasons.contains(&"ruin") && reasons.contains(&"regret"), "{reasons:?}");
     for h in &v.hits {
         assert_eq!(&text[h.start..h.end], h.text, "spans are in the original text");
