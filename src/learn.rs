@@ -22,8 +22,9 @@ pub const LEARNED_FILE: &str = "learned.toml";
 pub const CATEGORY: &str = "learned";
 /// The rule id its hits carry, shaped like a rule's (`<pack>.<category>.<what>`).
 pub const RULE: &str = "learned.learned.words";
-/// Words shown as the reason the cue fired.
+/// Words shown as the reason the cue fired, and the letters a reason needs.
 const REASON_WORDS: usize = 3;
+const MIN_REASON_CHARS: usize = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Learned {
@@ -88,7 +89,8 @@ impl Learned {
         for (f, span) in &fs {
             if let Some(&w) = self.weights.get(f) {
                 score += w * scale;
-                if w > 0.0 {
+                // "ur" or "#" may weigh, but as a reason shown to a person they say nothing.
+                if w > 0.0 && f.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_REASON_CHARS {
                     contributions.push((w, *span));
                 }
             }
@@ -149,7 +151,7 @@ impl Learned {
         let mut ws: Vec<(&String, &f32)> = self.weights.iter().collect();
         ws.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
         for (k, w) in ws {
-            out += &format!("{} = {}\n", q(k), (w * 1000.0).round() / 1000.0);
+            out += &format!("{} = {}\n", q(k), w);
         }
         out
     }
@@ -233,7 +235,9 @@ pub fn train(examples: &[Example], t: &Training) -> Learned {
             bias -= t.learning_rate * g / gb2.sqrt();
         }
     }
-    let mut named: Vec<(String, f32)> = ids.into_iter().map(|(f, j)| (f, w[j])).collect();
+    // Rounded here, as the file keeps them, so that the threshold the caller reads off held-out
+    // text is the one the file's weights give.
+    let mut named: Vec<(String, f32)> = ids.into_iter().map(|(f, j)| (f, (w[j] * 1000.0).round() / 1000.0)).collect();
     named.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
     named.truncate(t.keep);
     Learned { threshold: 0.0, bias, weights: named.into_iter().filter(|(_, w)| *w != 0.0).collect() }
@@ -258,6 +262,8 @@ mod tests {
         let benign = m.read("see you at the party tomorrow");
         assert!(threat.score > benign.score + 1.0, "{threat:?} vs {benign:?}");
         assert!(!threat.reasons.is_empty() && threat.reasons.len() <= REASON_WORDS);
+        let text = "pay or i send your video to everyone";
+        assert!(threat.reasons.iter().all(|&(s, e)| text[s..e].len() >= MIN_REASON_CHARS), "{:?}", threat.reasons.iter().map(|&(s, e)| &text[s..e]).collect::<Vec<_>>());
         assert!(m.weights.get("or").is_some_and(|&w| w > 0.0), "'or' is only in threats: {:?}", m.weights.get("or"));
     }
 

@@ -317,7 +317,9 @@ fn describe(detector: &Detector, n: usize, text: &str, verdict: &Verdict, testin
     let mut out = format!("#{n} {mark} level={} score={} categories=[{}]\n  {}\n", verdict.level, verdict.score, verdict.categories.join(", "), marked.trim_end());
     for h in verdict.hits.iter().chain(testing) {
         let rule = detector.rule(&h.rule);
-        let description = rule.map(|r| r.description.as_str()).unwrap_or("");
+        // The learned cue is not a rule: its category's label says what it is.
+        let label = detector.policy().categories.get(&h.category).map(|c| c.label.as_str()).unwrap_or("");
+        let description = rule.map(|r| r.description.as_str()).unwrap_or(label);
         let testing = if rule.is_some_and(|r| r.testing) { " (testing)" } else { "" };
         out += &format!("  - {} [{}] {:?} — {description}{testing}\n", h.rule, h.category, h.text);
     }

@@ -190,3 +190,33 @@ fn eval_reports_figures() {
     assert!(text(&human.stdout).contains("benign lines that warned (1)"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `learn` writes a cue the rules folder reads, says what it trained on, and refuses corpora
+/// without threats with a reason.
+#[test]
+fn learn_writes_a_cue_that_loads_and_explains_itself() {
+    let dir = std::env::temp_dir().join(format!("eg-learn-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let chat = dir.join("chat.jsonl");
+    let lines: String = (0..400)
+        .map(|i| format!("{{\"text\": \"see you at {} for the match, bring the pics from the party\", \"label\": \"benign\"}}\n", i % 24))
+        .collect();
+    std::fs::write(&chat, lines).unwrap();
+    let out_file = dir.join("learned.toml");
+    let (chat_s, out_s) = (chat.display().to_string(), out_file.display().to_string());
+    let out = run(&["learn", "-o", &out_s, "tests/corpus/threats.jsonl", "tests/corpus/hard_negatives.jsonl", "--chat", &chat_s], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("weights from"), "{}", text(&out.stdout));
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    let cue = extortion_guard::learn::Learned::parse("learned.toml", &written).unwrap();
+    assert!(written.contains("tests/corpus/threats.jsonl") && written.contains("(every 4th line)"));
+    let read = |t: &str| cue.read(&extortion_guard::normalize::normalize(t).text);
+    let threat = read("i have ur nudes. pay me or i send them to all ur followers");
+    let benign = read("see you at 5 for the match, bring the pics from the party");
+    assert!(threat.score > cue.threshold && benign.score < cue.threshold, "{threat:?} {benign:?} at {}", cue.threshold);
+
+    let refused = run(&["learn", "-o", &out_s, "tests/corpus/hard_negatives.jsonl", "--chat", &chat_s], "");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("needs extortion lines"), "{}", text(&refused.stderr));
+}
