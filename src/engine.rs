@@ -332,7 +332,6 @@ impl Detector {
                 }
             }
         }
-        scan.hits.sort_by_key(|h| (h.start, h.end));
         scan.quoted = !scan.hits.is_empty() && crate::quotes::only_quoted(text, scan.hits.iter().map(|h| (h.start, h.end)), QUOTE_NARRATION_WORDS);
         // The learned cue confirms a tactic of its own message, never stands alone nor pairs with a
         // neighbour's (across a window of chat it would meet any stray hint: measured on real chat).
@@ -346,9 +345,9 @@ impl Detector {
                     let (rule, category) = (crate::learn::RULE.to_string(), crate::learn::CATEGORY.to_string());
                     scan.hits.push(Hit { rule, category, start: s, end: e, text: text[s..e].to_string(), message: None, joined: false });
                 }
-                scan.hits.sort_by_key(|h| (h.start, h.end));
             }
         }
+        scan.hits.sort_by_key(|h| (h.start, h.end));
         scan
     }
 

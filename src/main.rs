@@ -265,11 +265,7 @@ fn learn(chat_files: &[PathBuf], chat_rate: f64, benign_weight: f32, keep: usize
 
 fn eval(rules: Option<PathBuf>, format: Format, max_listed: usize, corpus: Vec<PathBuf>) -> Result<ExitCode, String> {
     let detector = load_detector(rules)?;
-    let mut lines = Vec::new();
-    for path in &corpus {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        lines.extend(read_corpus(&path.display().to_string(), &text)?);
-    }
+    let lines = read_lines(&corpus)?;
     let report = evaluate(&detector, &lines);
     match format {
         Format::Text => print!("{}", render(&report, max_listed)),

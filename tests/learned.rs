@@ -7,8 +7,24 @@ mod common;
 use extortion_guard::rules::load_path;
 use extortion_guard::{Detector, Level, Message};
 
+/// A rules folder of the mini pack (tests/packs/mini) with the policy and the cue file given.
+fn folder(name: &str, learned: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eg-learned-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(common::repo_path("tests/packs/mini/mini.toml"), dir.join("mini.toml")).unwrap();
+    std::fs::copy(common::repo_path("tests/packs/learned/policy.toml"), dir.join("policy.toml")).unwrap();
+    std::fs::write(dir.join("learned.toml"), learned).unwrap();
+    dir
+}
+
+/// The mini pack with the policy and hand-made cue of tests/packs/learned.
 fn detector() -> Detector {
-    common::detector("tests/packs/learned")
+    let cue = std::fs::read_to_string(common::repo_path("tests/packs/learned/learned.toml")).unwrap();
+    let dir = folder(&format!("{:?}", std::thread::current().id()), &cue);
+    let loaded = load_path(&dir);
+    std::fs::remove_dir_all(&dir).ok();
+    let (set, _) = loaded.unwrap_or_else(|p| panic!("{p:#?}"));
+    Detector::new(set).unwrap_or_else(|p| panic!("{p:#?}")).0
 }
 
 #[test]
@@ -71,12 +87,7 @@ fn a_packed_detector_keeps_the_cue() {
 
 #[test]
 fn a_broken_cue_file_is_named_with_its_line() {
-    let dir = std::env::temp_dir().join(format!("eg-learned-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in ["policy.toml", "mini.toml"] {
-        std::fs::copy(common::repo_path("tests/packs/learned").join(f), dir.join(f)).unwrap();
-    }
-    std::fs::write(dir.join("learned.toml"), "[learned]\nthreshold = 1.0\nbias = 0\n\n[weights]\n\"ruin\" = \"much\"\n").unwrap();
+    let dir = folder("broken", "[learned]\nthreshold = 1.0\nbias = 0\n\n[weights]\n\"ruin\" = \"much\"\n");
     let problems = load_path(&dir).err().expect("a broken cue is an error");
     let text = problems[0].to_string();
     std::fs::remove_dir_all(&dir).ok();
