@@ -14,7 +14,7 @@
 # CLI (the version in Cargo.lock) into .tools/, npm dev dependencies from package-lock.json into
 # node_modules/. Nothing is downloaded at run time by the extension or the tests.
 set -euo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
 TOOLS=$ROOT/.tools
 CACHE=$ROOT/.cache
@@ -87,36 +87,41 @@ ensure_browsers() {
 }
 
 # ------------------------------------------------------------------------------------------ build
-wasm_profile() { # the Cargo profile for the wasm build: [profile.wasm] if Cargo.toml has one
-  if grep -q '^\[profile\.wasm\]' Cargo.toml; then echo wasm; else echo release; fi
-}
-
-build_engine() {
-  local profile; profile=$(wasm_profile)
-  log "engine: cargo build --target wasm32-unknown-unknown --profile $profile"
-  cargo build --lib --target wasm32-unknown-unknown --profile "$profile"
-  local wasm="target/wasm32-unknown-unknown/$profile/extortion_guard.wasm"
-  local bg="$CACHE/wasm-bindgen" out="$CACHE/engine"
+# One wasm build of the crate, bound for the browser and optimised into $CACHE/NAME/ (kept when
+# its input did not change): wasm_module NAME PROFILE WASM-OPT-LEVEL [cargo flags...]
+wasm_module() {
+  local name=$1 profile=$2 level=$3; shift 3
+  log "$name: cargo build --target wasm32-unknown-unknown --profile $profile $*"
+  cargo build --lib --target wasm32-unknown-unknown --profile "$profile" "$@"
+  local bg="$CACHE/wasm-bindgen/$name" out="$CACHE/$name"
   mkdir -p "$bg" "$out"
-  wasm-bindgen --target web --out-dir "$bg" "$wasm"
+  wasm-bindgen --target web --out-dir "$bg" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/extortion_guard.wasm"
   local sha; sha=$(cat "$bg/extortion_guard_bg.wasm" "$bg/extortion_guard.js" | sha256sum | cut -d' ' -f1)
   if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$sha" ] && [ -f "$out/extortion_guard_bg.wasm" ]; then
     echo "wasm-opt: input unchanged, kept $out/extortion_guard_bg.wasm"
   else
-    log "wasm-opt -Oz"
-    node_modules/.bin/wasm-opt -Oz "$bg/extortion_guard_bg.wasm" -o "$out/extortion_guard_bg.wasm"
+    log "$name: wasm-opt $level"
+    node_modules/.bin/wasm-opt "$level" "$bg/extortion_guard_bg.wasm" -o "$out/extortion_guard_bg.wasm"
     cp "$bg/extortion_guard.js" "$out/extortion_guard.js"
     echo "$sha" > "$out/.stamp"
   fi
+  printf '%s: %s bytes wasm (%s gzip)\n' "$name" "$(stat -c %s "$out/extortion_guard_bg.wasm")" "$(gzip -9c "$out/extortion_guard_bg.wasm" | wc -c)"
+}
+
+# The engine the background loads reads packed rules only (no TOML parser, no regex compiler:
+# src/lib.rs) and is built for speed; the compiler, the same crate with its `compile` feature, is
+# built small and loaded only for custom rule packs and the options page's check (Cargo.toml).
+build_engine() {
+  wasm_module engine wasm-fast -O3 --no-default-features
+  wasm_module compiler wasm -Oz
   log "rule pack: cargo run --release -- pack rules"
-  cargo run --release --quiet -- pack rules -o "$out/pack.bin"
-  printf 'engine: %s bytes wasm (%s gzip), pack %s bytes\n' "$(stat -c %s "$out/extortion_guard_bg.wasm")" \
-    "$(gzip -9c "$out/extortion_guard_bg.wasm" | wc -c)" "$(stat -c %s "$out/pack.bin")"
+  cargo run --release --quiet -- pack rules -o "$CACHE/engine/pack.bin"
+  printf 'pack: %s bytes (%s gzip)\n' "$(stat -c %s "$CACHE/engine/pack.bin")" "$(gzip -9c "$CACHE/engine/pack.bin" | wc -c)"
 }
 
 build_extension() {
   log "extension: dist/chrome, dist/firefox"
-  node extension/tools/assemble.mjs --engine "$CACHE/engine" --pack "$CACHE/engine/pack.bin" --out "$DIST"
+  node extension/tools/assemble.mjs --engine "$CACHE/engine" --compiler "$CACHE/compiler" --pack "$CACHE/engine/pack.bin" --out "$DIST"
 }
 
 build_all() {
@@ -223,6 +228,8 @@ bench() { # the side-by-side benchmark of wasm, native and a JS RegExp peer (ben
   node bench/compare.mjs "$@"
 }
 
+# Run, not sourced (bench/build.sh sources this file for its functions).
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 case "${1:-build}" in
   build|"") build_all ;;
   demo) demo ;;

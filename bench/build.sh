@@ -1,27 +1,22 @@
 #!/usr/bin/env bash
 # Builds what bench/compare.mjs measures, the way ./build.sh builds the shipped engine:
-#   .cache/bench/engine/  extortion_guard_bg.wasm (wasm-bindgen --target web, then wasm-opt -Oz),
+#   .cache/bench/engine/  extortion_guard_bg.wasm (wasm-bindgen --target web, then wasm-opt -O3),
 #                         extortion_guard.js, pack.bin (`extortion-guard pack rules`, what the
 #                         extension loads) and pack.json (the same rules as JSON, for the JS peer)
+#   .cache/bench/compiler/ the compiling build (custom packs, the options page), for its size
 #   .cache/bench/native   the path of the native side: benches/scan.rs built by `cargo bench --no-run`
 # Honours CARGO_TARGET_DIR. Called by `./build.sh bench`, which installs the tools first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# build.sh's functions (wasm_module), writing under .cache/bench/ instead of .cache/.
+source ./build.sh
+CACHE=$PWD/.cache/bench
 TARGET=${CARGO_TARGET_DIR:-target}
-OUT=.cache/bench/engine BG=.cache/bench/wasm-bindgen
-mkdir -p "$OUT" "$BG"
-profile=release; grep -q '^\[profile\.wasm\]' Cargo.toml && profile=wasm
+OUT=.cache/bench/engine
 
-echo "bench: cargo build --target wasm32-unknown-unknown --profile $profile"
-cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile"
-wasm-bindgen --target web --out-dir "$BG" "$TARGET/wasm32-unknown-unknown/$profile/extortion_guard.wasm"
-sha=$(cat "$BG/extortion_guard_bg.wasm" "$BG/extortion_guard.js" | sha256sum | cut -d' ' -f1)
-if [ ! -f "$OUT/.stamp" ] || [ "$(cat "$OUT/.stamp")" != "$sha" ]; then
-  echo "bench: wasm-opt -Oz"
-  node_modules/.bin/wasm-opt -Oz "$BG/extortion_guard_bg.wasm" -o "$OUT/extortion_guard_bg.wasm"
-  cp "$BG/extortion_guard.js" "$OUT/extortion_guard.js"
-  echo "$sha" > "$OUT/.stamp"
-fi
+# The two builds of build.sh's build_engine; the bench measures the first and reports the size of both.
+wasm_module engine wasm-fast -O3 --no-default-features
+wasm_module compiler wasm -Oz
 
 echo "bench: cargo build --release (CLI, pack, native bench)"
 cargo build --quiet --release --bin extortion-guard

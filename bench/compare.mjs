@@ -1,7 +1,7 @@
 // The side-by-side benchmark of issue 8 (`./build.sh bench`, which builds what this measures with
 // bench/build.sh). In ONE Node process, message by message and interleaved (the order of the three
 // engines rotates per message), on a fixed seeded sample of real chat:
-//   wasm    the engine as the extension ships it (wasm-bindgen web glue, wasm-opt -Oz), timed in JS
+//   wasm    the engine as the extension ships it (wasm-bindgen web glue, wasm-opt -O3), timed in JS
 //           around `det.scanMessage(text)` (so JS↔wasm string passing and the verdict object count);
 //   native  the same pack in the native engine: benches/scan.rs `--serve`, one child process fed one
 //           message per line; it times `Detector::scan` itself (the pipe is not counted);
@@ -253,6 +253,8 @@ const worst = (k) => Math.max(...colds.map((c) => c[k]));
 // --------------------------------------------------------------------------------------- sizes
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 const sizes = { wasm: bytes.length, wasmGz: gz(bytes), pack: packBin.length, packGz: gz(packBin) };
+const compilerWasm = join(ENGINE, '..', 'compiler', 'extortion_guard_bg.wasm');
+if (existsSync(compilerWasm)) { const b = readFileSync(compilerWasm); sizes.compiler = b.length; sizes.compilerGz = gz(b); }
 
 // ---------------------------------------------------------------------------------------- report
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -298,7 +300,7 @@ for (const key of ['ascii', 'mixed']) for (const e of ['wasm', 'native']) {
   L.push(`| ${e}, ${key} | ` + SIZES.map((s) => f(row[s][e], 1)).join(' | ') + ` | ${f(row[65536][e] / row[1024][e])}× |`);
 }
 L.push('');
-L.push(`Sizes: wasm ${kb(sizes.wasm)} (${kb(sizes.wasmGz)} gzip), pack.bin ${kb(sizes.pack)} (${kb(sizes.packGz)} gzip).`);
+L.push(`Sizes: wasm ${kb(sizes.wasm)} (${kb(sizes.wasmGz)} gzip), pack.bin ${kb(sizes.pack)} (${kb(sizes.packGz)} gzip)` + (sizes.compiler ? `; the compiling build, loaded only for custom packs and the options page, ${kb(sizes.compiler)} (${kb(sizes.compilerGz)} gzip).` : '.'));
 const report = L.join('\n');
 console.log(report);
 

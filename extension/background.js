@@ -3,7 +3,12 @@
 // page in Firefox, so it keeps no state that a content script cannot rebuild: each request carries
 // the conversation's recent incoming messages, and the engine is re-initialised lazily on wake.
 // It makes no network requests: the engine and the rule pack are files inside the extension.
-import init, { Detector } from './engine/extortion_guard.js';
+// Two builds of the engine: engine/ scans with the packed rules and is all a wake normally loads;
+// compiler/ can also compile the user's custom packs, and is instantiated only when there are some.
+// Both are imported statically (a service worker may not import() later), but only one wasm is
+// fetched and compiled.
+import initEngine, { Detector as Engine } from './engine/extortion_guard.js';
+import initCompiler, { Detector as Compiler } from './compiler/extortion_guard.js';
 import { assessSteps, windowSize, requestProblem } from './assess.js';
 import { loadSettings, grantedOrigins as granted } from './common/settings.js';
 
@@ -18,7 +23,6 @@ function load() {
   if (!engine) {
     engine = (async () => {
       const t0 = performance.now();
-      await init({ module_or_path: api.runtime.getURL('engine/extortion_guard_bg.wasm') });
       const pack = new Uint8Array(await (await fetch(api.runtime.getURL('engine/pack.bin'))).arrayBuffer());
       const det = await detectorWithCustomPacks(pack);
       const win = windowSize(det);
@@ -60,7 +64,9 @@ async function detectorWithCustomPacks(pack) {
   stats.customError = null;
   if (packs.length) {
     try {
-      const detector = Detector.withCustomPacks(pack, packs.map(({ name, text }) => ({ name, text })));
+      await initCompiler({ module_or_path: api.runtime.getURL('compiler/extortion_guard_bg.wasm') });
+      const detector = Compiler.withCustomPacks(pack, packs.map(({ name, text }) => ({ name, text })));
+      stats.module = 'compiler';
       try { await api.storage.session?.remove('customPackError'); } catch { /* ignore */ }
       return detector;
     } catch (e) {
@@ -68,7 +74,9 @@ async function detectorWithCustomPacks(pack) {
       try { await api.storage.session?.set({ customPackError: stats.customError }); } catch { /* ignore */ }
     }
   }
-  return new Detector(pack);
+  await initEngine({ module_or_path: api.runtime.getURL('engine/extortion_guard_bg.wasm') });
+  stats.module = 'engine';
+  return new Engine(pack);
 }
 
 api.storage.onChanged.addListener((changes, area) => {

@@ -7,9 +7,11 @@
 
 use crate::normalize::{normalize, Normalized};
 use crate::policy::{Level, Policy};
-use crate::rules::{Checked, Problem, Rule, RuleSet};
+use crate::rules::{Rule, RuleSet};
 use crate::matcher::{Matcher, MatcherIndex};
-use crate::clauses::{ClauseProblem, Clauses, Owner};
+use crate::clauses::Clauses;
+#[cfg(feature = "compile")]
+use crate::{clauses::{ClauseProblem, Owner}, rules::{Checked, Problem}};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -90,6 +92,8 @@ pub struct Detector {
     clauses: Clauses,
     /// For each pattern of the matcher, the index of its rule, and where it was written.
     pattern_rule: Vec<usize>,
+    /// Read by the compiling engine's problems (`compile_all`).
+    #[cfg_attr(not(feature = "compile"), allow(dead_code))]
     pattern_line: Vec<usize>,
 }
 
@@ -99,6 +103,7 @@ const PACK_MAGIC: &[u8] = b"extortion-guard pack\0";
 /// The crate version and the layout (bump it when a packed structure changes).
 const PACK_ENGINE: &str = concat!(env!("CARGO_PKG_VERSION"), "/5");
 
+#[cfg(feature = "compile")]
 #[derive(Serialize)]
 struct PackedRef<'a> {
     rules: &'a RuleSet,
@@ -126,6 +131,7 @@ struct RuleBodies {
 }
 
 impl RuleBodies {
+    #[cfg(feature = "compile")]
     fn take(rules: &mut RuleSet) -> RuleBodies {
         let t = std::mem::take::<Vec<String>>;
         RuleBodies {
@@ -148,6 +154,7 @@ impl RuleBodies {
     }
 }
 
+#[cfg(feature = "compile")]
 /// A problem of a vocabulary or clause rule, with where it was written.
 fn clause_problem(rules: &RuleSet, p: ClauseProblem) -> Problem {
     match p.owner {
@@ -173,6 +180,7 @@ fn pattern_owners(rules: &RuleSet) -> (Vec<usize>, Vec<usize>) {
 }
 
 impl Detector {
+    #[cfg(feature = "compile")]
     /// Compiles every pattern. Any pattern that does not compile, matches the empty string or is
     /// over the limits is an error naming its rule, file and line; nothing is silently dropped.
     pub fn new(rules: RuleSet) -> Checked<Detector> {
@@ -204,6 +212,7 @@ impl Detector {
         }
     }
 
+    #[cfg(feature = "compile")]
     /// The compiled detector as bytes (`extortion-guard pack`): loading them skips compiling the
     /// vocabularies and phrases, which is most of the work of `new`.
     pub fn to_packed(&self) -> Vec<u8> {
@@ -216,7 +225,7 @@ impl Detector {
                 (Cow::Owned(heads), Cow::Owned(bodies))
             }
         };
-        let packed = PackedRef { rules: &heads, bodies: &bodies, matcher: self.matcher.index(), clauses: &self.clauses };
+        let packed = PackedRef { rules: &heads, bodies: &bodies, matcher: self.matcher.index().expect("every pattern compiled when the rules were checked"), clauses: &self.clauses };
         let mut out = PACK_MAGIC.to_vec();
         out.extend(postcard::to_stdvec(PACK_ENGINE).expect("a string packs"));
         out.extend(postcard::to_stdvec(&packed).expect("a detector always packs"));
@@ -248,6 +257,7 @@ impl Detector {
         Ok(rules)
     }
 
+    #[cfg(feature = "compile")]
     /// Compiles every pattern now (scanning compiles each one the first time it is needed) and
     /// reports those over the size limits. `rules check` and custom packs go through this.
     pub fn compile_all(&self) -> Vec<Problem> {

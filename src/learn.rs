@@ -10,7 +10,9 @@
 //! It is data like the rules (`rules/learned.toml`, written by `learn`, read by `rules check` and
 //! packed into pack.bin), small (the strongest weights only) and cheap: one pass over the words.
 
+#[cfg(feature = "compile")]
 use crate::normalize::normalize;
+#[cfg(feature = "compile")]
 use crate::rules::Problem;
 use crate::tokens::tokenize;
 use serde::{Deserialize, Serialize};
@@ -106,6 +108,7 @@ impl Learned {
     }
 
     /// Parses `learned.toml`; a broken file names itself and the problem.
+    #[cfg(feature = "compile")]
     pub fn parse(file: &str, text: &str) -> Result<Learned, Problem> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -138,6 +141,7 @@ impl Learned {
         Ok(Learned { threshold: f.learned.threshold, bias: f.learned.bias, weights: f.weights })
     }
 
+    #[cfg(feature = "compile")]
     /// The file `learn` writes: a header saying how it was made, then the weights, strongest first.
     pub fn to_toml(&self, trained_on: &[String], measured: &[String]) -> String {
         let q = |s: &str| serde_json::to_string(s).expect("a string serialises");
@@ -157,6 +161,7 @@ impl Learned {
     }
 }
 
+#[cfg(feature = "compile")]
 /// One training example: a text, whether it is extortion, and how much it counts.
 pub struct Example<'a> {
     pub text: &'a str,
@@ -164,6 +169,7 @@ pub struct Example<'a> {
     pub weight: f32,
 }
 
+#[cfg(feature = "compile")]
 pub struct Training {
     pub epochs: usize,
     /// L2 penalty per example seen.
@@ -175,12 +181,14 @@ pub struct Training {
     pub min_count: usize,
 }
 
+#[cfg(feature = "compile")]
 impl Default for Training {
     fn default() -> Self {
         Training { epochs: 12, l2: 1e-3, learning_rate: 0.5, keep: 6000, min_count: 3 }
     }
 }
 
+#[cfg(feature = "compile")]
 /// Trains the cue's weights (logistic regression, AdaGrad, a fixed shuffle so a run is repeatable);
 /// the threshold is left at 0 for the caller to choose.
 pub fn train(examples: &[Example], t: &Training) -> Learned {
@@ -243,7 +251,7 @@ pub fn train(examples: &[Example], t: &Training) -> Learned {
     Learned { threshold: 0.0, bias, weights: named.into_iter().filter(|(_, w)| *w != 0.0).collect() }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "compile"))]
 mod tests {
     use super::*;
 

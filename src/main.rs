@@ -201,6 +201,9 @@ fn pack(path: Option<PathBuf>, output: PathBuf) -> Result<ExitCode, String> {
         serde_json::to_string(&rules).map_err(|e| e.to_string())?.into_bytes()
     } else {
         let (packed, _) = Detector::new(rules).map_err(|p| format!("the rules without their examples do not compile: {}", p[0]))?;
+        if let Some(p) = packed.compile_all().first() {
+            return Err(format!("the rules do not compile: {p}"));
+        }
         packed.to_packed()
     };
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {

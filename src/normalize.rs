@@ -241,6 +241,15 @@ fn is_protected_script(c: char) -> bool {
         | '\u{FE70}'..='\u{FEFF}')
 }
 
+include!(concat!(env!("OUT_DIR"), "/lookalikes.rs"));
+
+/// The Latin prototype of a non-ASCII character from the Unicode confusables data (its skeleton),
+/// when that is one to three printable ASCII characters; laid out by build.rs.
+pub fn lookalike(c: char) -> Option<&'static str> {
+    let i = LOOKALIKE_CHARS.binary_search(&c).ok()?;
+    Some(&LOOKALIKE_PROTOS[crate::flat::span(&LOOKALIKE_ENDS, i)])
+}
+
 /// Folds a lower-case non-ASCII character that looks like Latin (Cyrillic `р`, Greek `ο`, `ı`,
 /// curly quotes) to its Latin prototype from the Unicode confusables data.
 fn fold_lookalike(out: &mut Vec<Unit>, c: char, start: u32, end: u32) {
@@ -253,19 +262,8 @@ fn fold_lookalike(out: &mut Vec<Unit>, c: char, start: u32, end: u32) {
         return;
     }
     if !is_protected_script(c) {
-        let mut buf = [0u8; 4];
-        let mut proto = ['\0'; 3];
-        let mut n = 0;
-        for p in unicode_security::skeleton(c.encode_utf8(&mut buf)) {
-            if n == proto.len() || !p.is_ascii() || p.is_ascii_control() {
-                n = usize::MAX;
-                break;
-            }
-            proto[n] = p;
-            n += 1;
-        }
-        if n != usize::MAX && n > 0 && proto[..n].iter().all(|p| p.is_ascii_graphic()) {
-            for &p in &proto[..n] {
+        if let Some(proto) = lookalike(c) {
+            for p in proto.chars() {
                 // The skeleton maps to prototypes such as `I` or `0`: letters must stay letters.
                 let p = match p {
                     '0' if c.is_alphabetic() => 'o',

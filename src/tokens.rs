@@ -14,15 +14,14 @@ pub struct Token {
     pub sentence: u32,
 }
 
-/// Currency signs (Unicode category Sc), from the regex crate's Unicode tables rather than a list.
-fn is_currency(c: char) -> bool {
-    use std::sync::OnceLock;
-    static SC: OnceLock<regex::Regex> = OnceLock::new();
+include!(concat!(env!("OUT_DIR"), "/currency.rs"));
+
+/// Currency signs (Unicode category Sc), from regex-syntax's Unicode tables (laid out by build.rs).
+pub fn is_currency(c: char) -> bool {
     if c.is_ascii() {
         return c == '$';
     }
-    let mut buf = [0u8; 4];
-    SC.get_or_init(|| regex::Regex::new(r"^\p{Sc}$").expect("valid")).is_match(c.encode_utf8(&mut buf))
+    CURRENCY.binary_search_by(|&(lo, hi)| if hi < c { std::cmp::Ordering::Less } else if lo > c { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }).is_ok()
 }
 
 fn is_word_char(c: char) -> bool {

@@ -4,10 +4,16 @@
 //! background (an MV3 service worker) may be stopped and restarted at any time.
 //!
 //! Offsets given to JavaScript are UTF-16 code units, the unit of JS strings.
+//!
+//! Built without the `compile` feature (the extension's `engine/`), it only loads packed rules;
+//! with it (`compiler/`, loaded only for custom packs and the options page's check) it also
+//! compiles TOML packs: `withCustomPacks` and `check`.
 
+#[cfg(feature = "compile")]
 use crate::check::check_compiled;
 use crate::engine::{self, Hit, Message, Verdict};
 use crate::policy::Level;
+#[cfg(feature = "compile")]
 use crate::rules::{Problem, RuleSet};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -23,6 +29,7 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+#[cfg(feature = "compile")]
 fn problems_text(problems: &[Problem]) -> String {
     problems.iter().filter(|p| p.is_error()).map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
 }
@@ -31,6 +38,7 @@ fn unpack(pack: &[u8]) -> Result<engine::Detector, JsError> {
     engine::Detector::from_packed(pack).map_err(|e| JsError::new(&e))
 }
 
+#[cfg(feature = "compile")]
 /// The packed rules as a rule set, to compile again with custom packs.
 fn unpack_rule_set(pack: &[u8]) -> Result<RuleSet, JsError> {
     unpack(pack)?.into_rules().map_err(|e| JsError::new(&e))
@@ -49,6 +57,7 @@ fn hits_to_utf16(hits: &mut [Hit], texts: &[&str]) {
     }
 }
 
+#[cfg(feature = "compile")]
 #[derive(Serialize)]
 struct CheckResult {
     ok: bool,
@@ -75,6 +84,7 @@ impl Detector {
         Ok(Detector { inner: unpack(pack)? })
     }
 
+    #[cfg(feature = "compile")]
     /// Builds a detector from the packed rules plus custom packs: `[{name, text}]` TOML files.
     /// Throws with every problem (file, line, rule) when a custom pack is broken.
     #[wasm_bindgen(js_name = withCustomPacks)]
@@ -86,6 +96,7 @@ impl Detector {
         Ok(Detector { inner })
     }
 
+    #[cfg(feature = "compile")]
     /// Checks a custom pack the way `extortion-guard rules check` does, against the packed rules
     /// (so ids must not collide with them): `{ok, problems: [{file, line, rule, severity, message}]}`.
     pub fn check(pack: &[u8], file_name: &str, toml_text: &str) -> Result<JsValue, JsError> {
@@ -201,12 +212,14 @@ impl Detector {
     }
 }
 
+#[cfg(feature = "compile")]
 #[derive(serde::Deserialize)]
 struct CustomPack {
     name: String,
     text: String,
 }
 
+#[cfg(feature = "compile")]
 fn custom_packs(packs: JsValue) -> Result<Vec<(String, String)>, JsError> {
     if packs.is_undefined() || packs.is_null() {
         return Ok(Vec::new());

@@ -164,3 +164,25 @@ fn the_invisible_characters_are_those_unicode_security_drops() {
         assert_eq!(extortion_guard::normalize::is_invisible(c), dropped, "U+{cp:04X}");
     }
 }
+
+#[test]
+fn the_lookalike_table_is_the_confusables_skeleton() {
+    for cp in (0x80..=0x3FFFFu32).chain(0xE0000..=0xE0FFF) {
+        let Some(c) = char::from_u32(cp) else { continue };
+        let mut buf = [0u8; 4];
+        let skeleton: String = unicode_security::skeleton(c.encode_utf8(&mut buf)).collect();
+        let short_ascii = (1..=3).contains(&skeleton.len()) && skeleton.bytes().all(|b| b.is_ascii_graphic());
+        assert_eq!(extortion_guard::normalize::lookalike(c), short_ascii.then_some(skeleton.as_str()), "U+{cp:04X}");
+    }
+}
+
+#[test]
+fn the_currency_signs_are_unicode_category_sc() {
+    let regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(sc)) = regex_syntax::parse(r"\p{Sc}").unwrap().kind().clone() else { panic!("a class") };
+    for cp in 0x80..=0x3FFFFu32 {
+        let Some(c) = char::from_u32(cp) else { continue };
+        let in_sc = sc.ranges().iter().any(|r| r.start() <= c && c <= r.end());
+        assert_eq!(extortion_guard::tokens::is_currency(c), in_sc, "U+{cp:04X}");
+    }
+    assert!(extortion_guard::tokens::is_currency('$') && !extortion_guard::tokens::is_currency('#'));
+}

@@ -1,11 +1,12 @@
 // The rules engine for the options page, in a worker so the page stays responsive while the engine
-// builds a detector (seconds on a slow machine). The same WebAssembly module and rule pack as the
-// background, with the same custom packs: the playground's verdicts are the warnings' verdicts.
-import init, { Detector } from '../engine/extortion_guard.js';
+// builds a detector (seconds on a slow machine). The compiling build of the background's engine
+// (it checks custom packs), with the same rule pack and custom packs: the playground's verdicts
+// are the warnings' verdicts.
+import init, { Detector } from '../compiler/extortion_guard.js';
 
 let PACK = null;
 const ready = (async () => {
-  await init({ module_or_path: new URL('../engine/extortion_guard_bg.wasm', import.meta.url) });
+  await init({ module_or_path: new URL('../compiler/extortion_guard_bg.wasm', import.meta.url) });
   PACK = new Uint8Array(await (await fetch(new URL('../engine/pack.bin', import.meta.url))).arrayBuffer());
 })();
 

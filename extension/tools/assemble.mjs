@@ -1,6 +1,6 @@
 // Assembles the unpacked extensions dist/chrome and dist/firefox (and a zip of each) from
 // extension/, the wasm-bindgen output and the rule pack:
-//   node extension/tools/assemble.mjs --engine DIR --pack FILE --out DIR
+//   node extension/tools/assemble.mjs --engine DIR --compiler DIR --pack FILE --out DIR
 // Site adapters (extension/sites/*.json) and the report links (extension/data/report-links.json)
 // are data; they are bundled into content/data.js because content scripts cannot fetch extension
 // files without web_accessible_resources (which pages could probe to fingerprint the extension).
@@ -13,8 +13,9 @@ const SRC = fileURLToPath(new URL('..', import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, arr) => (a.startsWith('--') ? [...acc, [a.slice(2), arr[i + 1]]] : acc), []));
 const out = args.out || join(SRC, '..', 'dist');
 const engineDir = args.engine;
+const compilerDir = args.compiler;
 const packFile = args.pack;
-if (!engineDir || !packFile) { console.error('usage: assemble.mjs --engine DIR --pack FILE [--out DIR]'); process.exit(2); }
+if (!engineDir || !compilerDir || !packFile) { console.error('usage: assemble.mjs --engine DIR --compiler DIR --pack FILE [--out DIR]'); process.exit(2); }
 
 const SKIP = new Set(['tools', 'sites']);
 
@@ -95,8 +96,11 @@ function build(target) {
   }
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   writeFileSync(join(dir, 'content', 'data.js'), dataJs());
-  mkdirSync(join(dir, 'engine'), { recursive: true });
-  for (const f of ['extortion_guard.js', 'extortion_guard_bg.wasm']) copyFileSync(join(engineDir, f), join(dir, 'engine', f));
+  // engine/: what the background scans with; compiler/: the same engine able to compile custom packs.
+  for (const [name, from] of [['engine', engineDir], ['compiler', compilerDir]]) {
+    mkdirSync(join(dir, name), { recursive: true });
+    for (const f of ['extortion_guard.js', 'extortion_guard_bg.wasm']) copyFileSync(join(from, f), join(dir, name, f));
+  }
   copyFileSync(packFile, join(dir, 'engine', 'pack.bin'));
   zipDir(dir, join(out, `extortion-guard-${target}.zip`));
   console.log(`assembled ${relative(process.cwd(), dir) || dir} and extortion-guard-${target}.zip`);

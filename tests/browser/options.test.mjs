@@ -37,8 +37,8 @@ async function chat(id) {
 }
 // The engine's own words for a pack, from the same wasm in Node: what the page must show verbatim.
 async function engineCheck(name, text) {
-  const m = await import(join(EXT, 'engine/extortion_guard.js'));
-  await m.default({ module_or_path: readFileSync(join(EXT, 'engine/extortion_guard_bg.wasm')) });
+  const m = await import(join(EXT, 'compiler/extortion_guard.js'));
+  await m.default({ module_or_path: readFileSync(join(EXT, 'compiler/extortion_guard_bg.wasm')) });
   return m.Detector.check(readFileSync(join(EXT, 'engine/pack.bin')), name, text);
 }
 // Waits for the playground; on a timeout, says what it shows.

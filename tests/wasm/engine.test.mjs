@@ -96,32 +96,6 @@ test('categoryLabel gives plain words for every category in use', () => {
   assert.match(det.categoryLabel('threat'), /threat/i);
 });
 
-test('Detector.check reports problems in a custom pack with file and line', () => {
-  const ok = Detector.check(PACK, 'custom.toml', '[pack]\nname = "custom"\ndescription = "x"\nlanguages = ["en"]\n');
-  assert.equal(typeof ok.ok, 'boolean');
-  const bad = Detector.check(PACK, 'custom.toml', '[pack]\nname = "custom"\n[[rule]]\nid = "custom.threat.x"\ncategory = "threat"\npatterns = ["(unclosed"]\n');
-  assert.equal(bad.ok, false);
-  assert.ok(bad.problems.length > 0);
-  for (const p of bad.problems) {
-    assert.equal(p.file, 'custom.toml');
-    assert.ok(Number.isInteger(p.line) || p.line === null || p.line === undefined);
-    assert.ok(p.message);
-  }
-});
-
-test('Detector.check compiles every pattern as `rules check` does: one too big to compile is refused', () => {
-  const rule = (pattern) => `[pack]\nname = "custom"\ndescription = "x"\nlanguages = ["en"]\n[[rule]]\nid = "custom.threat.x"\ncategory = "threat"\nweight = 5\ndescription = "x"\nsource = "x"\npatterns = ['''${pattern}''']\nmust_match = ["zorb photos"]\nmust_not_match = ["zorb"]\n`;
-  const small = Detector.check(PACK, 'custom.toml', rule('zorb\\s+\\w{2,8}'));
-  assert.equal(small.ok, true, `a bounded pattern passes: ${JSON.stringify(small.problems)}`);
-  const big = Detector.check(PACK, 'custom.toml', rule('zorb\\s+\\w{400}'));
-  assert.equal(big.ok, false);
-  const p = big.problems.find((x) => /too large once compiled/.test(x.message));
-  assert.ok(p, JSON.stringify(big.problems));
-  assert.equal(p.file, 'custom.toml');
-  assert.equal(p.rule, 'custom.threat.x');
-  assert.equal(p.line, 11);
-});
-
 test('scanning is fast enough for a chat: 500 messages well under a second', () => {
   const t = performance.now();
   for (let i = 0; i < 100; i++) for (const m of [...BENIGN]) det.scanMessage(m);
@@ -129,18 +103,13 @@ test('scanning is fast enough for a chat: 500 messages well under a second', () 
   assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
 });
 
-test('warmUpStep compiles ahead of need in a bounded number of steps, and verdicts stay the same', () => {
+test('the packed engine has nothing to compile: warmUpStep is done at once', () => {
   const warm = new Detector(PACK);
-  let steps = 0;
-  while (warm.warmUpStep()) {
-    steps += 1;
-    assert.ok(steps < 10000, 'the warm-up never ends');
-  }
-  assert.ok(steps > 2, `steps: ${steps}`);
-  assert.equal(warm.warmUpStep(), false, 'a finished warm-up starts again');
-  for (const text of [THREAT, ...BENIGN, 'मैं तुम्हारा वीडियो सबको भेज दूंगा, 5000 रुपये भेजो']) {
-    const [a, b] = [det.scanMessage(text), warm.scanMessage(text)];
-    assert.deepEqual([a.level, a.score, a.hits], [b.level, b.score, b.hits], text);
-  }
+  assert.equal(warm.warmUpStep(), false);
   warm.free();
+});
+
+test('this build only reads packed rules: compiling custom packs is the compiler build\'s', () => {
+  assert.equal(Detector.check, undefined);
+  assert.equal(Detector.withCustomPacks, undefined);
 });
